@@ -6,10 +6,18 @@ package peer
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"time"
 )
+
+// ErrNotConnected is returned by Announce (and similar sends) while the
+// transport is not connected. Announcements are hints and are not queued:
+// the other instances catch up by fetching when they (re)connect, and the
+// periodic fetch covers the rest.
+var ErrNotConnected = errors.New("peer: not connected")
 
 // Announcement says that some instance pushed to a remote.
 type Announcement struct {
@@ -85,52 +93,173 @@ type Transport interface {
 }
 
 // NormalizeURL reduces a remote URL to a form that compares equal for the
-// same repository: no user or password, no trailing slash or ".git", lower
-// case scheme and host. scp-like git URLs (user@host:path) are kept in that
-// form without the user. Surrounding white space (dvcs-autosync sent a
-// trailing newline) is dropped.
+// same repository, for matching an announcement to a folder:
+//
+//   - no user or password, lower-case scheme and host, no default port,
+//     no query or fragment, no trailing slash or ".git";
+//   - scp-like git URLs ([user@]host:path) become ssh://host/path, with a
+//     relative path under "~/" as git reads it (host:repo is ~/repo on host),
+//     so that "host:/srv/r.git" and "ssh://git@host/srv/r" are equal;
+//   - absolute file paths become file:// URLs; Windows drive paths and
+//     relative paths are kept as paths;
+//   - surrounding white space is dropped (dvcs-autosync sent the remote URL
+//     with git's trailing newline).
+//
+// The result is for comparison only; it is not always a URL git accepts.
 func NormalizeURL(raw string) string {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return ""
 	}
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" || err == nil && u.Scheme == "file" {
-		u.User = nil
-		u.Scheme = strings.ToLower(u.Scheme)
-		u.Host = strings.ToLower(u.Host)
-		u.Path = trimRepoSuffix(u.Path)
-		u.RawQuery, u.Fragment = "", ""
-		return u.String()
+	if isDrivePath(s) {
+		return trimRepoSuffix(strings.ReplaceAll(s, "\\", "/"))
 	}
-	// scp-like: [user@]host:path (no scheme, a colon before any slash).
-	if i := strings.Index(s, ":"); i > 0 && !strings.Contains(s[:i], "/") {
-		host := s[:i]
-		if j := strings.LastIndex(host, "@"); j >= 0 {
-			host = host[j+1:]
+	if u, ok := parseSchemeURL(s); ok {
+		scheme := strings.ToLower(u.Scheme)
+		switch scheme {
+		case "git+ssh", "ssh+git":
+			scheme = "ssh"
 		}
-		return strings.ToLower(host) + ":" + trimRepoSuffix(s[i+1:])
+		if scheme == "file" {
+			return "file://" + trimRepoSuffix(u.Path)
+		}
+		host := strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		if p := u.Port(); p != "" && p != defaultPorts[scheme] {
+			host += ":" + p
+		}
+		return scheme + "://" + host + trimRepoSuffix(u.Path)
+	}
+	if host, path, ok := splitSCP(s); ok {
+		if !strings.HasPrefix(path, "/") {
+			path = "/~/" + path
+		}
+		return "ssh://" + strings.ToLower(host) + trimRepoSuffix(path)
+	}
+	if strings.HasPrefix(s, "/") {
+		return "file://" + trimRepoSuffix(s)
 	}
 	return trimRepoSuffix(s)
 }
 
-// StripCredentials removes a user name and password from a URL, for
-// announcing it; unlike NormalizeURL it keeps the rest as it is.
+// StripCredentials removes secrets from a remote URL before it is announced;
+// unlike NormalizeURL it keeps the rest as it is, so the receivers (old
+// dvcs-autosync instances included) see the URL the user knows.
+//
+// For ssh (ssh://user@host/..., user@host:path) only a password is dropped:
+// the user name is not a secret and is part of how the user wrote the URL.
+// For every other scheme the whole user part goes, because https remotes
+// often carry an access token in the user name position
+// (https://TOKEN@host/...).
 func StripCredentials(raw string) string {
 	s := strings.TrimSpace(raw)
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.User != nil {
-		u.User = nil
+	if isDrivePath(s) {
+		return s
+	}
+	if u, ok := parseSchemeURL(s); ok {
+		if u.User == nil {
+			return s
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "ssh", "git+ssh", "ssh+git":
+			if _, has := u.User.Password(); !has {
+				return s
+			}
+			u.User = url.User(u.User.Username())
+		default:
+			u.User = nil
+		}
 		return u.String()
 	}
-	if i := strings.Index(s, ":"); i > 0 && !strings.Contains(s[:i], "/") {
+	if i := scpColon(s); i > 0 {
 		if j := strings.LastIndex(s[:i], "@"); j >= 0 {
-			// user@host:path: the user of an ssh URL is not a secret, but
-			// a user:password@ form is; drop only a password.
 			if k := strings.Index(s[:j], ":"); k >= 0 {
 				return s[:k] + s[j:]
 			}
 		}
 	}
 	return s
+}
+
+// defaultPorts are dropped by NormalizeURL so that host and host:22 match.
+var defaultPorts = map[string]string{
+	"ssh":   "22",
+	"git":   "9418",
+	"http":  "80",
+	"https": "443",
+	"ftp":   "21",
+	"ftps":  "990",
+}
+
+// parseSchemeURL parses s if it is a URL with a scheme and (except for
+// file:) a host, the forms git calls "URLs" as opposed to scp-like paths.
+func parseSchemeURL(s string) (*url.URL, bool) {
+	if !strings.Contains(s, "://") && !strings.HasPrefix(strings.ToLower(s), "file:") {
+		return nil, false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return nil, false
+	}
+	if strings.EqualFold(u.Scheme, "file") {
+		return u, u.Opaque == ""
+	}
+	return u, u.Host != ""
+}
+
+// splitSCP splits git's scp-like syntax [user@]host:path. As in git, it is
+// scp-like only when the colon comes before any slash.
+func splitSCP(s string) (host, path string, ok bool) {
+	i := scpColon(s)
+	if i <= 0 {
+		return "", "", false
+	}
+	host = s[:i]
+	if j := strings.LastIndex(host, "@"); j >= 0 {
+		host = host[j+1:]
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		host = "[" + host + "]"
+	}
+	return host, s[i+1:], host != ""
+}
+
+// scpColon returns the index of the colon that makes s scp-like, or -1.
+func scpColon(s string) int {
+	if strings.HasPrefix(s, "[") { // [user@]::1]:path, git's IPv6 form
+		if end := strings.Index(s, "]:"); end > 0 && !strings.Contains(s[:end], "/") {
+			return end + 1
+		}
+		return -1
+	}
+	if isDrivePath(s) {
+		return -1
+	}
+	// A user part may itself hold a colon (user:password@host:path), so
+	// look for the host's colon after the last @ before any slash.
+	start := 0
+	head := s
+	if slash := strings.Index(s, "/"); slash >= 0 {
+		head = s[:slash]
+	}
+	if at := strings.LastIndex(head, "@"); at >= 0 {
+		start = at + 1
+	}
+	i := strings.Index(s[start:], ":")
+	if i < 0 || strings.Contains(s[:start+i], "/") {
+		return -1
+	}
+	return start + i
+}
+
+// isDrivePath reports a Windows path like C:\repo or C:/repo, which git
+// does not read as scp-like.
+func isDrivePath(s string) bool {
+	return len(s) >= 3 && s[1] == ':' && (s[2] == '\\' || s[2] == '/') &&
+		('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z')
 }
 
 func trimRepoSuffix(p string) string {
