@@ -94,14 +94,14 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 
 // trayProc is the helper process running tray.Run, seen from the bus.
 type trayProc struct {
-	t     *testing.T
-	conn  *dbus.Conn
-	cmd   *exec.Cmd
-	stdin *json.Encoder
-	lines chan string
-	item  dbus.BusObject
-	menu  dbus.BusObject
-	owner string
+	t      *testing.T
+	conn   *dbus.Conn
+	cmd    *exec.Cmd
+	stdin  *json.Encoder
+	lines  chan string
+	item   dbus.BusObject
+	menu   dbus.BusObject
+	owner  string
 	cfg    string // XDG_CONFIG_HOME of the helper
 	stderr *prefixWriter
 }
