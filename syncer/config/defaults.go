@@ -135,12 +135,14 @@ func expandHome(p string) (string, error) {
 }
 
 // absPath expands "~", then makes p absolute relative to base (the working
-// directory when base is "") and clean. When "~" cannot be expanded, the
-// path is left for the engine to report as missing.
+// directory when base is "") and clean. When "~" cannot be expanded, p
+// comes back unchanged, for validate to report.
 func absPath(p, base string) string {
-	if e, err := expandHome(p); err == nil {
-		p = e
+	e, err := expandHome(p)
+	if err != nil {
+		return p // validate reports it
 	}
+	p = e
 	if !filepath.IsAbs(p) {
 		if base == "" {
 			if abs, err := filepath.Abs(p); err == nil {
@@ -182,6 +184,9 @@ func (c *Config) validateFolder(i int, seen map[string]int, bad func(key, format
 	k := fmt.Sprintf("folder[%d].", i)
 	if f.Path == "" {
 		bad(k+"path", "missing or empty: every [[folder]] needs a path, like path = \"~/notes\"")
+	} else if strings.HasPrefix(f.Path, "~") {
+		_, err := expandHome(f.Path)
+		bad(k+"path", "%v", err)
 	} else {
 		id := f.Path
 		if real, err := filepath.EvalSymlinks(f.Path); err == nil {
@@ -246,7 +251,10 @@ func (x *XMPP) validate(bad func(key, format string, args ...any)) {
 	if x.TLS == "none" && !isLoopback(x.Server) {
 		bad("xmpp.tls", "\"none\" would send the password unencrypted: it is allowed only with a server on this machine (server = \"127.0.0.1:5222\"); use \"starttls\" or \"direct\"")
 	}
-	if x.CAFile != "" {
+	if strings.HasPrefix(x.CAFile, "~") {
+		_, err := expandHome(x.CAFile)
+		bad("xmpp.ca_file", "%v", err)
+	} else if x.CAFile != "" {
 		if _, err := os.Stat(x.CAFile); err != nil {
 			bad("xmpp.ca_file", "cannot read %s: %v", x.CAFile, err)
 		}

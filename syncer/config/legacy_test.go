@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,28 @@ func TestLegacyGitDefaults(t *testing.T) {
 	}
 	if w := c.Warnings(); len(w) != 0 {
 		t.Errorf("warnings: %q", w)
+	}
+}
+
+func TestLegacyPasswordWarning(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are not checked on Windows")
+	}
+	c, file, _ := loadFixture(t, "git.autosync")
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := c.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], file+" holds the XMPP password and other users can read it (mode 0644): run chmod 600 "+file) {
+		t.Errorf("warnings for a world-readable ~/.autosync with a password: %q", w)
+	}
+}
+
+func TestConvertWritesHomeAsTilde(t *testing.T) {
+	c, _, _ := loadFixture(t, "git.autosync")
+	out, _ := c.MarshalTOML()
+	if !strings.Contains(string(out), "path = \"~/amw\"\n") {
+		t.Errorf("converted path not written as ~/amw:\n%s", out)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,7 +68,7 @@ func parseTOML(file string, data []byte) (*Config, error) {
 				return nil, ps.err()
 			}
 		}
-		ps.add(line, "", "%s (TOML syntax; see https://toml.io)", strings.TrimPrefix(err.Error(), "toml: "))
+		ps.add(line, "", "%s (TOML syntax%s)", strings.TrimPrefix(err.Error(), "toml: "), syntaxHint(data, line))
 		return nil, ps.err()
 	}
 
@@ -96,6 +97,30 @@ func parseTOML(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// syntaxHint guesses the usual mistakes from the line go-toml stopped at,
+// since its messages describe the parser's state rather than the fix.
+func syntaxHint(data []byte, line int) string {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return "; see https://toml.io"
+	}
+	key, value, ok := strings.Cut(lines[line-1], "=")
+	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+	switch {
+	case !ok || strings.HasPrefix(key, "["):
+		return "; see https://toml.io"
+	case value == "" || strings.HasPrefix(value, "#"):
+		return fmt.Sprintf(": the value after %s = is missing", key)
+	case strings.HasPrefix(value, `"`) && strings.Contains(value, `\`):
+		return ": in \"...\" a backslash starts an escape; write Windows paths in single quotes, like 'C:\\Users\\me', or with /"
+	case strings.HasPrefix(value, `"`) && strings.Count(value, `"`) == 1:
+		return ": the string has no closing quote"
+	case strings.IndexAny(value[:1], "\"'[{+-0123456789") < 0 && !slices.Contains([]string{"true", "false", "inf", "nan"}, value):
+		return fmt.Sprintf(": text needs quotes, like %s = \"%s\"", key, value)
+	}
+	return "; see https://toml.io"
 }
 
 // errorLine digs the line out of a go-toml error (0 when it has none).

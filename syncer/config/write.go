@@ -25,15 +25,18 @@ func (c *Config) MarshalTOML() ([]byte, error) {
 	if c.Legacy != nil {
 		c.writeLegacyNotes(&b)
 	}
-	w("\n")
+	var top []string
 	if c.DeviceName != "" && c.DeviceName != defaultDeviceName() {
-		w("device_name = %s\n", quote(c.DeviceName))
+		top = append(top, "device_name = "+quote(c.DeviceName))
 	}
 	if c.LogLevel != "" && c.LogLevel != DefaultLogLevel {
-		w("log_level = %s\n", quote(c.LogLevel))
+		top = append(top, "log_level = "+quote(c.LogLevel))
+	}
+	if len(top) > 0 {
+		w("\n%s\n", strings.Join(top, "\n"))
 	}
 	for _, f := range c.Folders {
-		w("\n[[folder]]\npath = %s\n", quote(f.Path))
+		w("\n[[folder]]\npath = %s\n", quote(tildePath(f.Path)))
 		if f.Remote != "" {
 			w("remote = %s\n", quote(f.Remote))
 		}
@@ -84,7 +87,7 @@ func (c *Config) MarshalTOML() ([]byte, error) {
 			w("tls = %s\n", quote(x.TLS))
 		}
 		if x.CAFile != "" {
-			w("ca_file = %s\n", quote(x.CAFile))
+			w("ca_file = %s\n", quote(tildePath(x.CAFile)))
 		}
 		if x.Resource != "" && x.Resource != ResourcePrefix+c.DeviceName {
 			w("resource = %s\n", quote(x.Resource))
@@ -139,6 +142,20 @@ func (c *Config) writeLegacyNotes(b *bytes.Buffer) {
 			w("#       %s\n", more)
 		}
 	}
+}
+
+// tildePath writes a path below the home directory as "~/...", which
+// reads better and keeps working when the home directory moves.
+func tildePath(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	rel, err := filepath.Rel(home, p)
+	if err != nil || !filepath.IsLocal(rel) {
+		return p
+	}
+	return "~/" + filepath.ToSlash(rel)
 }
 
 // quote writes s as a TOML string: a literal string for paths with
