@@ -119,6 +119,18 @@ func (r *Repo) Pull(ctx context.Context, device string, now time.Time) (vcs.Pull
 			return res, err
 		}
 	}
+	if !ff {
+		// Two histories with no common commit: most likely the folder
+		// points at the wrong remote. Merging would mix two projects.
+		if _, err := r.run(ctx, cmd{args: []string{"merge-base", head, up}}); err != nil {
+			var ge *Error
+			if errors.As(err, &ge) && ge.ExitCode == 1 {
+				return res, vcs.NeedsUser("this folder's history and "+u.short()+"'s have no commit in common",
+					"if "+u.remote+" is the right remote, join them once by hand: git -C "+r.dir+" pull --allow-unrelated-histories "+u.remote+" "+u.merge+"; otherwise fix the folder's remote", nil)
+			}
+			return res, fmt.Errorf("find the common history with %s: %w", u.short(), err)
+		}
+	}
 	if ff {
 		_, err = r.run(ctx, cmd{args: []string{"merge", "--quiet", "--ff-only", "--no-autostash", "--no-stat", up}, network: true})
 		if err != nil {

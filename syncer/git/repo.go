@@ -246,11 +246,19 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 		return u, vcs.NeedsUser(fmt.Sprintf("the working copy is on branch %s, but the folder is configured to sync %s", u.branch, r.opts.Branch),
 			"check out "+r.opts.Branch+" with git switch "+r.opts.Branch+", or change the folder's branch setting", nil)
 	}
-	out, err := r.out(ctx, "for-each-ref", "--format=%(upstream:remotename)%00%(upstream:remoteref)", "--", ref)
+	// From the config, not for-each-ref: an unborn branch (a clone of an
+	// empty remote) has an upstream but no ref yet.
+	cfgRemote, err := r.config(ctx, "branch."+u.branch+".remote")
 	if err != nil {
 		return u, fmt.Errorf("find the upstream of %s: %w", u.branch, err)
 	}
-	cfgRemote, cfgMerge, _ := strings.Cut(out, "\x00")
+	cfgMerge, err := r.config(ctx, "branch."+u.branch+".merge")
+	if err != nil {
+		return u, fmt.Errorf("find the upstream of %s: %w", u.branch, err)
+	}
+	if cfgMerge == "" {
+		cfgRemote = ""
+	}
 	switch {
 	case r.opts.Remote == "" && cfgRemote == "":
 		return u, vcs.NeedsUser("branch "+u.branch+" has no upstream",
@@ -269,13 +277,24 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 			"set a branch as upstream: git branch --set-upstream-to origin/"+u.branch, nil)
 	}
 	u.tracking = "refs/remotes/" + u.remote + "/" + u.merge
+	// Without this, git would take a missing remote's name for a path and
+	// the folder would look offline forever.
+	if _, err := r.remoteURL(ctx, u.remote); err != nil {
+		return u, err
+	}
 	return u, nil
+}
+
+// config returns the value of a config key, "" when it is not set.
+func (r *Repo) config(ctx context.Context, key string) (string, error) {
+	out, err := r.run(ctx, cmd{args: []string{"config", "--get", "--", key}, okCodes: []int{1}})
+	return strings.TrimRight(string(out), "\n"), err
 }
 
 // remoteURL returns the configured URL of the remote, as written in the
 // config (dvcs-autosync announced it that way, so its instances recognise it).
 func (r *Repo) remoteURL(ctx context.Context, remote string) (string, error) {
-	url, err := r.out(ctx, "config", "--get", "remote."+remote+".url")
+	url, err := r.config(ctx, "remote."+remote+".url")
 	if err != nil || url == "" {
 		return "", vcs.NeedsUser("there is no remote named "+remote,
 			"add it: git remote add "+remote+" URL", err)
@@ -362,11 +381,7 @@ func (r *Repo) Check(ctx context.Context) error {
 	if err := r.inProgress(ctx); err != nil {
 		return err
 	}
-	u, err := r.resolve(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := r.remoteURL(ctx, u.remote); err != nil {
+	if _, err := r.resolve(ctx); err != nil {
 		return err
 	}
 	if _, err := r.out(ctx, "var", "GIT_COMMITTER_IDENT"); err != nil {
