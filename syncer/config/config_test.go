@@ -354,6 +354,27 @@ func TestXMPPDefaults(t *testing.T) {
 	}
 }
 
+func TestSetDeviceName(t *testing.T) {
+	file, _ := writeConfig(t, "config.toml", "[xmpp]\njid = \"me@example.org\"\npassword = \"p\"\n")
+	c, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetDeviceName("desk"); err != nil {
+		t.Fatal(err)
+	}
+	if c.DeviceName != "desk" || c.XMPP.Resource != "AutosyncJabberBot on desk" {
+		t.Errorf("after SetDeviceName: %q, resource %q", c.DeviceName, c.XMPP.Resource)
+	}
+	c.XMPP.Resource = "mine"
+	if err := c.SetDeviceName("laptop"); err != nil || c.XMPP.Resource != "mine" {
+		t.Errorf("SetDeviceName changed a resource the user chose: %q, %v", c.XMPP.Resource, err)
+	}
+	if err := c.SetDeviceName("a/b"); err == nil || c.DeviceName != "laptop" {
+		t.Errorf("SetDeviceName(a/b) = %v, name now %q", err, c.DeviceName)
+	}
+}
+
 func TestTLSNoneOnLoopback(t *testing.T) {
 	for _, server := range []string{"127.0.0.1:5222", "[::1]:5222", "localhost:15222"} {
 		file, _ := writeConfig(t, "config.toml", "[xmpp]\njid = \"me@example.org\"\npassword = \"p\"\ntls = \"none\"\nserver = \""+server+"\"\n")

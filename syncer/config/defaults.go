@@ -98,6 +98,28 @@ func (x *XMPP) Poll() Duration {
 	return Duration(DefaultXMPPPoll)
 }
 
+// SetDeviceName changes the device name after loading (a command-line
+// override), and the XMPP resource with it when that was the default.
+func (c *Config) SetDeviceName(name string) error {
+	if err := checkDeviceName(name); err != nil {
+		return fmt.Errorf("device name %w", err)
+	}
+	if c.XMPP != nil && c.XMPP.Resource == ResourcePrefix+c.DeviceName {
+		c.XMPP.Resource = ResourcePrefix + name
+	}
+	c.DeviceName = name
+	return nil
+}
+
+// checkDeviceName refuses names that cannot be part of a file name on any
+// platform: the device name goes into conflict copies' names.
+func checkDeviceName(name string) error {
+	if name == "" || strings.ContainsAny(name, `/\:*?"<>|`) || hasControl(name) || strings.TrimSpace(name) != name {
+		return fmt.Errorf("%q cannot be part of a file name (it names conflict copies): use letters, digits, '-' and '.'", name)
+	}
+	return nil
+}
+
 // defaultDeviceName is the host name as the system has it (dvcs-autosync
 // used the same, in its XMPP resource).
 func defaultDeviceName() string {
@@ -161,8 +183,8 @@ func (c *Config) validate(ps *problems, name func(key string) (string, int)) {
 		k, line := name(key)
 		ps.add(line, k, format, args...)
 	}
-	if strings.ContainsAny(c.DeviceName, `/\:*?"<>|`) || hasControl(c.DeviceName) || strings.TrimSpace(c.DeviceName) != c.DeviceName {
-		bad("device_name", "%q cannot be part of a file name (it names conflict copies): use letters, digits, '-' and '.'", c.DeviceName)
+	if err := checkDeviceName(c.DeviceName); err != nil {
+		bad("device_name", "%v", err)
 	}
 	if !slices.Contains(LogLevels, c.LogLevel) {
 		bad("log_level", "%q is not a log level: use %s", c.LogLevel, orList(LogLevels))
