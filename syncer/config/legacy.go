@@ -356,8 +356,10 @@ func parseLegacy(file string, data []byte) (*Config, error) {
 		if v, ok := need("xmpp", "username", "username = you@example.org (the XMPP account all your machines share)"); ok {
 			x.JID = v.value
 		}
-		if v, ok := need("xmpp", "password", "password = ..."); ok {
-			x.Password = v.value
+		if sections["xmpp"] != nil || sections["default"] != nil {
+			if v, ok := need("xmpp", "password", "password = ..."); ok {
+				x.Password = v.value
+			}
 		}
 		alsoNotify := ""
 		if v, ok := get("xmpp", "alsonotify"); ok {

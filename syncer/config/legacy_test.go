@@ -296,8 +296,8 @@ func TestLegacyErrors(t *testing.T) {
 				t.Fatalf("LoadLegacy = %v, want an *Error", err)
 			}
 			want := Problem{File: file, Line: tt.line, Key: tt.key, Message: tt.msg}.String()
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("LoadLegacy error:\n%s\nwant a line containing\n%s", err, want)
+			if len(cerr.Problems) != 1 || !strings.Contains(err.Error(), want) {
+				t.Errorf("LoadLegacy error:\n%s\nwant exactly one problem, containing\n%s", err, want)
 			}
 		})
 	}

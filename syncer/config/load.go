@@ -234,7 +234,7 @@ func (w *walker) table(expr *unstable.Node) (string, reflect.Type) {
 			path = fmt.Sprintf("%s[%d]", name, w.count[name])
 			w.count[name]++
 			t = ft.Elem()
-		case ft.Kind() == reflect.Struct && ft != durationType:
+		case ft.Kind() == reflect.Struct:
 			if last && expr.Kind == unstable.ArrayTable {
 				w.ps.add(line, name, "write [%s] (one pair of brackets): there is only one", name)
 				return "", nil
@@ -277,7 +277,7 @@ func (w *walker) keyValue(expr *unstable.Node, path string, t reflect.Type) {
 			return
 		}
 		ft := deref(f.Type)
-		if ft.Kind() != reflect.Struct || ft == durationType {
+		if ft.Kind() != reflect.Struct {
 			w.ps.add(line, name, "is not a table: write %s = ...", part)
 			return
 		}

@@ -265,3 +265,24 @@ func TestPasswordWarningByMode(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLoadExample measures reading the full example config, which
+// autosync does once at start.
+func BenchmarkLoadExample(b *testing.B) {
+	file := filepath.Join("testdata", "example.toml")
+	for b.Loop() {
+		if _, err := Load(file); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadLegacy measures reading dvcs-autosync's git example.
+func BenchmarkLoadLegacy(b *testing.B) {
+	file := filepath.Join("testdata", "legacy", "git.autosync")
+	for b.Loop() {
+		if _, err := LoadLegacy(file); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
