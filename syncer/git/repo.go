@@ -459,7 +459,7 @@ func (r *Repo) Status(ctx context.Context) (vcs.Status, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Dirty = len(sc.paths) > 0
+	st.Dirty = sc.dirty()
 	return st, nil
 }
 

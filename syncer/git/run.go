@@ -131,12 +131,19 @@ func summarizeArgs(args []string) string {
 	return strings.Join(args, " ")
 }
 
+// lastLines joins the last n non-empty lines of s: git puts the reason at
+// the end.
 func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	return strings.Join(lines, "; ")
+	return strings.Join(lines, " ")
 }
 
 // Patterns of git's (and ssh's, and curl's) standard error in the C locale.

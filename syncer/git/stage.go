@@ -16,8 +16,12 @@ import (
 // scanResult is what git status says should be staged.
 type scanResult struct {
 	paths   []string // to give to git add -A (deletions included)
+	staged  int      // changes already staged that need no git add
 	skipped []vcs.Skipped
 }
+
+// dirty reports whether a commit would record something.
+func (s scanResult) dirty() bool { return len(s.paths) > 0 || s.staged > 0 }
 
 // scan reads git status and decides what to stage: every change git sees,
 // minus untracked paths the folder's Ignored rules exclude, minus files
@@ -68,20 +72,14 @@ func (r *Repo) scan(ctx context.Context, readOnly bool) (scanResult, error) {
 			if len(f) != 9 {
 				return res, fmt.Errorf("read the working copy's status: cannot parse %q", rec)
 			}
-			res.paths = append(res.paths, f[8])
-			if y := f[1][1]; y == 'M' || y == 'T' || y == 'A' {
-				sizeCheck = append(sizeCheck, f[8])
-			}
+			r.scanTracked(&res, &sizeCheck, f[1], f[8])
 		case '2': // rename or copy in the index: "2 XY sub mH mI mW hH hI Xscore path" NUL origPath
 			f := strings.SplitN(rec, " ", 10)
 			if len(f) != 10 || i+1 >= len(recs) {
 				return res, fmt.Errorf("read the working copy's status: cannot parse %q", rec)
 			}
-			i++
-			res.paths = append(res.paths, f[9], recs[i])
-			if y := f[1][1]; y == 'M' || y == 'T' || y == 'A' {
-				sizeCheck = append(sizeCheck, f[9])
-			}
+			i++ // origPath: its removal is staged already
+			r.scanTracked(&res, &sizeCheck, f[1], f[9])
 		case 'u':
 			return res, vcs.NeedsUser("some files have unresolved conflicts",
 				"resolve them and git add them (git status lists them), or undo with git checkout -m -- FILE", nil)
@@ -119,6 +117,26 @@ func (r *Repo) scan(ctx context.Context, readOnly bool) (scanResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// scanTracked records a tracked path with status xy. A path whose working
+// tree matches the index (y '.') needs no git add: its change, if any, is
+// staged already (and a staged deletion or rename source would not even
+// match a pathspec).
+func (r *Repo) scanTracked(res *scanResult, sizeCheck *[]string, xy, p string) {
+	if len(xy) != 2 {
+		return
+	}
+	switch xy[1] {
+	case '.':
+		if xy[0] != '.' {
+			res.staged++
+		}
+		return
+	case 'M', 'T', 'A':
+		*sizeCheck = append(*sizeCheck, p)
+	}
+	res.paths = append(res.paths, p)
 }
 
 // tooBig returns the files among paths bigger than MaxFileSize that git-lfs
@@ -313,4 +331,3 @@ func (r *Repo) exists(rel string) bool {
 	_, err := os.Lstat(filepath.Join(r.dir, filepath.FromSlash(rel)))
 	return !errors.Is(err, fs.ErrNotExist)
 }
-

@@ -322,3 +322,43 @@ func TestMissingIdentityNeedsUser(t *testing.T) {
 		t.Errorf("problem %q", n.Problem)
 	}
 }
+
+func TestStageFileVanishingDuringStage(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	gittest.WriteFile(t, dir, "keep.txt", "keep\n")
+	gittest.WriteFile(t, dir, "editor.tmp", "gone before git add sees it\n")
+	// The callback runs between git status and git add: the perfect moment
+	// for an editor to delete its temp file.
+	r := open(t, dir, git.Options{Ignored: func(rel string, _ bool) bool {
+		if rel == "editor.tmp" {
+			os.Remove(filepath.Join(dir, rel))
+		}
+		return false
+	}})
+	got := changeSet(commit(t, r, "vanish"))
+	if !slices.Equal(got, []string{"add keep.txt"}) {
+		t.Errorf("staged %q", got)
+	}
+}
+
+func TestStageReportsUserStagedRename(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	r := open(t, dir, git.Options{})
+	gittest.Git(t, dir, "mv", "README.md", "docs.md")
+	gittest.WriteFile(t, dir, "docs.md", "shared folder\nand more\n")
+	got := changeSet(commit(t, r, "mv"))
+	if !slices.Equal(got, []string{"rename README.md -> docs.md"}) {
+		t.Errorf("staged %q", got)
+	}
+	assertClean(t, dir)
+}
+
+func TestCheckIgnoreEmpty(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	r := open(t, gittest.Clone(t, remote, "a"), git.Options{})
+	if got, err := r.CheckIgnore(t.Context(), nil); err != nil || len(got) != 0 {
+		t.Errorf("CheckIgnore(nil) = %v, %v", got, err)
+	}
+}

@@ -1,0 +1,132 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/autosync-dev/autosync/syncer/vcs"
+)
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		stderr string
+		want   Kind
+	}{
+		{"ssh: Could not resolve hostname example.invalid: Name or service not known\nfatal: Could not read from remote repository.", KindOffline},
+		{"fatal: unable to access 'https://example.invalid/x.git/': Could not resolve host: example.invalid", KindOffline},
+		{"ssh: connect to host h port 22: Connection refused\nfatal: Could not read from remote repository.", KindOffline},
+		{"ssh: connect to host h port 22: Connection timed out", KindOffline},
+		{"fatal: unable to access 'https://h/': Failed to connect to h port 443: Network is unreachable", KindOffline},
+		{"fatal: '/media/usb/notes.git' does not appear to be a git repository\nfatal: Could not read from remote repository.", KindOffline},
+		{"git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.", KindAuth},
+		{"fatal: could not read Username for 'https://h': terminal prompts disabled", KindAuth},
+		{"remote: Invalid username or password.\nfatal: Authentication failed for 'https://h/'", KindAuth},
+		{"fatal: unable to access 'https://h/': The requested URL returned error: 403", KindAuth},
+		{"Host key verification failed.\nfatal: Could not read from remote repository.", KindAuth},
+		{" ! [rejected]        HEAD -> main (fetch first)\nerror: failed to push some refs", KindRejected},
+		{" ! [rejected]        HEAD -> main (non-fast-forward)", KindRejected},
+		{" ! [remote rejected] HEAD -> main (pre-receive hook declined)", KindOther},
+		{"fatal: Unable to create '/r/.git/index.lock': File exists.\n\nAnother git process seems to be running", KindLocked},
+		{"*** Please tell me who you are.\n\nfatal: unable to auto-detect email address (got 'root@vm.(none)')", KindIdentity},
+		{"error: Your local changes to the following files would be overwritten by merge:\n\tf.txt\nPlease commit your changes or stash them before you merge.\nAborting", KindDirty},
+		{"error: The following untracked working tree files would be overwritten by merge:\n\tnew.txt\nPlease move or remove them before you merge.", KindDirty},
+		{"fatal: couldn't find remote ref refs/heads/main", KindNoRemoteRef},
+		{"fatal: pathspec 'x.tmp' did not match any files", KindMissingPath},
+		{"fatal: something else", KindOther},
+	} {
+		if got := classify(tc.stderr); got != tc.want {
+			t.Errorf("classify(%q) = %v, want %v", tc.stderr, got, tc.want)
+		}
+	}
+}
+
+func TestErrorUnwrapsToSentinels(t *testing.T) {
+	for k, sentinel := range map[Kind]error{KindOffline: vcs.ErrOffline, KindRejected: vcs.ErrRejected, KindLocked: vcs.ErrLocked, KindDirty: vcs.ErrDirtyTree} {
+		err := error(&Error{Args: []string{"push"}, Kind: k, Stderr: "x", Err: errors.New("exit status 1")})
+		err = userError("/r", err)
+		if !errors.Is(err, sentinel) {
+			t.Errorf("%v does not unwrap to %v", k, sentinel)
+		}
+		if vcs.IsNeedsUser(err) {
+			t.Errorf("%v is a NeedsUserError", k)
+		}
+	}
+	for _, k := range []Kind{KindAuth, KindIdentity} {
+		err := userError("/r", &Error{Args: []string{"push"}, Kind: k, Stderr: "x"})
+		var n *vcs.NeedsUserError
+		if !errors.As(err, &n) || n.Hint == "" || !IsKind(err, k) {
+			t.Errorf("%v: %v", k, err)
+		}
+	}
+	err := &Error{Args: []string{"fetch"}, Err: context.Canceled}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled command does not unwrap to context.Canceled")
+	}
+}
+
+func TestConflictNames(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	for _, tc := range []struct {
+		path, device string
+		n            int
+		want         string
+	}{
+		{"notes.md", "laptop", 1, "notes (conflict from laptop 2026-01-02 030405).md"},
+		{"a/b/archive.tar.gz", "laptop", 1, "a/b/archive.tar (conflict from laptop 2026-01-02 030405).gz"},
+		{".bashrc", "laptop", 1, ".bashrc (conflict from laptop 2026-01-02 030405)"},
+		{"dir.d/.config.json", "laptop", 1, "dir.d/.config (conflict from laptop 2026-01-02 030405).json"},
+		{"Makefile", "my pc", 3, "Makefile (conflict from my pc 2026-01-02 030405 3)"},
+		{"x.txt", "a/b:c (d)", 1, "x (conflict from a-b-c -d- 2026-01-02 030405).txt"},
+		{"x.txt", "\t", 1, "x (conflict from unknown device 2026-01-02 030405).txt"},
+	} {
+		got := conflictName(tc.path, tc.device, now, tc.n)
+		if got != tc.want {
+			t.Errorf("conflictName(%q, %q, %d) = %q, want %q", tc.path, tc.device, tc.n, got, tc.want)
+		}
+		orig, _, when, ok := parseConflictName(got)
+		if !ok || orig != tc.path || !when.Equal(now) {
+			t.Errorf("parseConflictName(%q) = %q, %v, %v", got, orig, when, ok)
+		}
+	}
+	for _, p := range []string{"notes.md", "x (conflict from).md", " (conflict from a 2026-01-02 030405).md", "x (conflict from a 2026-13-02 030405).md"} {
+		if _, _, _, ok := parseConflictName(p); ok {
+			t.Errorf("parseConflictName(%q) accepted", p)
+		}
+	}
+}
+
+func TestDeviceOf(t *testing.T) {
+	for subject, want := range map[string]string{
+		"autosync on laptop: edit notes.md":         "laptop",
+		"autosync on my pc: merge from origin/main": "my pc",
+		"autosync on laptop: edit a: b.md":          "laptop",
+		"fix typo":                                  "",
+		"Autosync on laptop: edit":                  "",
+	} {
+		if got := deviceOf(subject); got != want {
+			t.Errorf("deviceOf(%q) = %q, want %q", subject, got, want)
+		}
+	}
+}
+
+func TestParseNameStatus(t *testing.T) {
+	got, err := parseNameStatus([]string{"M", "a b", "A", "new", "D", "old", "R087", "from", "to", "T", "link"})
+	want := []vcs.Change{{Kind: vcs.Modified, Path: "a b"}, {Kind: vcs.Added, Path: "new"}, {Kind: vcs.Deleted, Path: "old"},
+		{Kind: vcs.Renamed, From: "from", Path: "to"}, {Kind: vcs.Modified, Path: "link"}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("parseNameStatus = %v, %v", got, err)
+	}
+	if _, err := parseNameStatus([]string{"R100", "from"}); err == nil {
+		t.Error("truncated rename accepted")
+	}
+}
+
+func TestSummarizeArgs(t *testing.T) {
+	args := []string{"add", "--", "a", "b", "c", "d", "e"}
+	if got := summarizeArgs(args); got != "add -- a b c ... (5 paths)" {
+		t.Errorf("summarizeArgs = %q", got)
+	}
+}
