@@ -58,8 +58,11 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `toml:"log_level"`
 
-	Folders       []Folder      `toml:"folder"`
-	XMPP          *XMPP         `toml:"xmpp"`
+	// Folders are the [[folder]] tables, one per synced folder.
+	Folders []Folder `toml:"folder"`
+	// XMPP is the [xmpp] table; nil without one (sync by polling alone).
+	XMPP *XMPP `toml:"xmpp"`
+	// Notifications is the [notifications] table.
 	Notifications Notifications `toml:"notifications"`
 
 	// Source is the file the configuration was read from ("" when built
