@@ -1,6 +1,7 @@
 package git_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -469,5 +470,69 @@ func TestFailedMergeIsAborted(t *testing.T) {
 	os.Remove(hook)
 	if res, err := rb.Pull(t.Context(), "desktop", when); err != nil || len(res.Conflicts) != 1 {
 		t.Errorf("Pull without the hook = %+v, %v", res, err)
+	}
+}
+
+func TestCancelledMergeLeavesNoMergeBehind(t *testing.T) {
+	_, a, b, ra, rb := twoClones(t)
+	gittest.WriteFile(t, a, "f.txt", "v1\n")
+	syncOnce(t, ra, "laptop", when)
+	syncOnce(t, rb, "desktop", when)
+	gittest.WriteFile(t, a, "f.txt", "remote\n")
+	syncOnce(t, ra, "laptop", when)
+	gittest.WriteFile(t, b, "f.txt", "local\n")
+	commit(t, rb, "local")
+	head := gittest.Git(t, b, "rev-parse", "HEAD")
+
+	// A slow commit-msg hook: autosync is told to stop while it runs.
+	started := filepath.Join(t.TempDir(), "started")
+	hooks := filepath.Join(b, gittest.Git(t, b, "rev-parse", "--git-path", "hooks"))
+	os.MkdirAll(hooks, 0o755)
+	hook := "#!/bin/sh\ntouch '" + started + "'\nexec sleep 60\n"
+	if err := os.WriteFile(filepath.Join(hooks, "commit-msg"), []byte(hook), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := rb.Pull(ctx, "desktop", when)
+		done <- err
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the hook never started")
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Pull returned before the hook ran: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Pull = %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Pull did not return after cancellation")
+	}
+	assertClean(t, b)
+	if gittest.Git(t, b, "rev-parse", "HEAD") != head || gittest.ReadFile(t, b, "f.txt") != "local\n" {
+		t.Errorf("the cancelled merge changed the working copy")
+	}
+	if files := gittest.Files(t, b); len(files) != 2 {
+		t.Errorf("leftover files: %q", files)
+	}
+	if _, err := gittest.Run(b, "rev-parse", "--git-path", "index.lock"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(b, ".git", "index.lock")); err == nil {
+		t.Errorf("index.lock left behind")
 	}
 }
