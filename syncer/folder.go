@@ -156,7 +156,9 @@ func NewFolder(opts FolderOptions) *Folder {
 		deb:     debouncer{quiet: opts.CommitDelay, max: opts.MaxDelay},
 	}
 	f.wantPaus = opts.Paused
-	f.snap = Snapshot{Path: opts.Path, Name: filepath.Base(opts.Path), State: Idle, Since: time.Now(), Paused: opts.Paused}
+	// Until the first cycle ran, nothing is known: show the folder as
+	// having changes pending, not as in sync.
+	f.snap = Snapshot{Path: opts.Path, Name: filepath.Base(opts.Path), State: Pending, Detail: "starting", Since: time.Now(), Paused: opts.Paused}
 	return f
 }
 

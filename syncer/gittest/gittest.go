@@ -17,16 +17,17 @@ import (
 // Main isolates git for the whole test binary and runs the tests. Use it as
 // TestMain: func TestMain(m *testing.M) { gittest.Main(m) }.
 //
-// Without git on PATH the tests are skipped (exit 0 with a message), except
-// under CI=true where a missing git is a failure.
+// Without git on PATH the tests that need it (those calling Require,
+// NewRemote or Clone) are skipped with a message, except under CI=true where
+// a missing git is a failure.
 func Main(m *testing.M) {
 	if _, err := exec.LookPath("git"); err != nil {
 		if os.Getenv("CI") == "true" {
 			fmt.Fprintln(os.Stderr, "FAIL: git is not installed (CI=true: a missing dependency is a failure)")
 			os.Exit(1)
 		}
-		fmt.Fprintln(os.Stderr, "SKIP: git is not installed; install git to run these tests")
-		os.Exit(0)
+		gitMissing = true
+		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "gittest-home-")
 	if err != nil {
@@ -40,6 +41,16 @@ func Main(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+var gitMissing bool
+
+// Require skips the test when git is not installed (see Main).
+func Require(t testing.TB) {
+	t.Helper()
+	if gitMissing {
+		t.Skip("git is not installed; install git to run this test")
+	}
 }
 
 // Isolate points git at a global config in dir (with an author, main as the
@@ -99,6 +110,7 @@ func Run(dir string, args ...string) (string, error) {
 // README), so that clones of it have an upstream. It returns its path.
 func NewRemote(t testing.TB) string {
 	t.Helper()
+	Require(t)
 	root := t.TempDir()
 	bare := filepath.Join(root, "remote.git")
 	Git(t, root, "init", "--bare", "--initial-branch=main", bare)
@@ -115,6 +127,7 @@ func NewRemote(t testing.TB) string {
 // returns its path. Its main branch tracks origin/main.
 func Clone(t testing.TB, remote, name string) string {
 	t.Helper()
+	Require(t)
 	dir := filepath.Join(t.TempDir(), name)
 	Git(t, filepath.Dir(dir), "clone", "--quiet", remote, dir)
 	return dir

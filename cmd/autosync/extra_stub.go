@@ -1,0 +1,16 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+func cmdAutostart(args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "autosync autostart:", errNotImplemented)
+	return exitFailure
+}
+
+func cmdConfig(args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "autosync config:", errNotImplemented)
+	return exitFailure
+}
