@@ -600,6 +600,8 @@ func (f *Folder) settle(opCtx context.Context) {
 	switch {
 	case len(f.pending) > 0 || f.overflow:
 		f.setState(Pending, "waiting for changes to settle")
+	case !f.pushAt.IsZero() && !f.opts.LocalOnly:
+		f.setState(Pending, fmt.Sprintf("pushing in %s", time.Until(f.pushAt).Round(100*time.Millisecond)))
 	case len(s.Conflicts) > 0:
 		f.setState(Conflict, fmt.Sprintf("%d conflict cop%s to look at", len(s.Conflicts), pluralY(len(s.Conflicts))))
 	default:

@@ -215,7 +215,9 @@ func daemon(cfg *config.Config, rf runFlags, logger *slog.Logger) int {
 	for _, fc := range cfg.Folders {
 		o, err := syncer.Open(ctx, fc, setup)
 		if err != nil {
-			logger.Error("cannot sync this folder", "folder", fc.Path, "err", err)
+			if len(cfg.Folders) > 1 {
+				logger.Error("cannot sync this folder; the others go on", "folder", fc.Path, "err", err)
+			}
 			failed = append(failed, err.Error())
 			continue
 		}
@@ -238,17 +240,20 @@ func daemon(cfg *config.Config, rf runFlags, logger *slog.Logger) int {
 		return exitUsage
 	}
 
+	var wg sync.WaitGroup
 	srv, err := control.Listen(control.DefaultDir(), a, logger)
 	if err != nil {
 		logger.Warn("no control socket: `autosync status` will not see this instance", "err", err)
 	} else {
-		go srv.Serve(ctx)
+		wg.Go(func() {
+			if err := srv.Serve(ctx); err != nil {
+				logger.Warn("control socket stopped", "err", err)
+			}
+		})
 	}
 	for _, o := range a.opened {
 		logger.Info("syncing", "folder", o.Options.Path, "device", cfg.DeviceName)
 	}
-
-	var wg sync.WaitGroup
 	wg.Go(func() { a.mgr.Run(ctx) })
 	desk.start(ctx, a.mgr, logger)
 	// The tray, when there is one, must own the main goroutine; it returns
