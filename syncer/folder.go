@@ -459,6 +459,9 @@ func (f *Folder) scanInterval() time.Duration {
 // may go on.
 func (f *Folder) commitStep(ctx, opCtx context.Context) bool {
 	f.setState(Committing, "looking for changes")
+	if h, ok := f.opts.Repo.(Hinter); ok {
+		h.Hint(f.pendingList(), f.overflow || len(f.pending) >= maxPendingShown)
+	}
 	f.lastScan = time.Now()
 	changes, skipped, err := f.opts.Repo.Stage(opCtx)
 	if err != nil {

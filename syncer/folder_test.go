@@ -570,3 +570,63 @@ func TestDebouncer(t *testing.T) {
 		t.Fatal("deadline after reset")
 	}
 }
+
+func TestDegradedWatchingFallsBackToPeriodicScans(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		repo := newFakeRepo()
+		h := startFolder(t, repo, nil)
+		limit := errors.New("too many directories to watch: run sudo sysctl fs.inotify.max_user_watches=524288")
+		h.batches <- watch.Batch{Degraded: limit, At: time.Now()}
+		synctest.Wait()
+		if h.count(EventWarning) != 1 {
+			t.Fatalf("events %v: want one warning naming the fix", h.kinds())
+		}
+		// A change the watcher never reports is still found by a scan.
+		repo.edit("unwatched/dir/file.md")
+		time.Sleep(degradedScan + time.Second)
+		synctest.Wait()
+		if c, _, _ := repo.counts(); c != 1 {
+			t.Fatalf("%d commits: the periodic scan did not find the change", c)
+		}
+		scans := repo.stages
+		time.Sleep(5 * degradedScan)
+		synctest.Wait()
+		if got := repo.stages - scans; got < 4 || got > 6 {
+			t.Fatalf("%d scans in %v, want one every %v", got, 5*degradedScan, degradedScan)
+		}
+		if h.count(EventWarning) != 1 {
+			t.Fatal("the warning was repeated")
+		}
+	})
+}
+
+func TestSlowSubscriberNeverBlocksTheFolder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := NewManager(nil)
+		events, _ := m.Subscribe() // never read
+		repo := newFakeRepo()
+		f := m.Add(FolderOptions{Path: "/x", Device: "d", Repo: repo, CommitDelay: time.Second, PushDelay: time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { m.Run(ctx); close(done) }()
+		synctest.Wait()
+		for i := range eventBuffer + 50 { // more events than the buffer holds
+			repo.edit(fmt.Sprint(i))
+			f.SyncNow()
+			synctest.Wait()
+		}
+		if c, _, _ := repo.counts(); c != eventBuffer+50 {
+			t.Fatalf("%d commits: the folder stalled behind a subscriber that does not read", c)
+		}
+		if len(events) != eventBuffer {
+			t.Fatalf("subscriber buffer holds %d events, want it full at %d", len(events), eventBuffer)
+		}
+		select {
+		case <-m.Changed():
+		default:
+			t.Fatal("no change signal")
+		}
+		cancel()
+		<-done
+	})
+}

@@ -67,3 +67,13 @@ type Repository interface {
 type Prompter interface {
 	CommitMessage(ctx context.Context, folder, generated string) (string, error)
 }
+
+// Hinter is implemented by back ends that stage path by path (the legacy
+// [dvcs] command templates: addcmd, rmcmd, ...) rather than from a status of
+// the whole tree. Before each Stage the engine calls Hint with the paths the
+// watcher reported since the last Stage (relative, slash-separated); all is
+// true when they are unknown or too many (start, overflow, Sync now, after a
+// pull), and the back end must then look at everything.
+type Hinter interface {
+	Hint(paths []string, all bool)
+}
