@@ -1,5 +1,3 @@
-//go:build !nosyncer
-
 package git_test
 
 import (

@@ -58,6 +58,9 @@ func (r *Repo) Push(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if head, err := r.revParse(ctx, "HEAD"); err != nil || head == "" {
+		return err // an empty repository has nothing to push
+	}
 	_, err = r.run(ctx, cmd{
 		args:    []string{"push", "--quiet", "--", u.remote, "HEAD:refs/heads/" + u.merge},
 		network: true,

@@ -536,3 +536,39 @@ func TestCancelledMergeLeavesNoMergeBehind(t *testing.T) {
 		t.Errorf("index.lock left behind")
 	}
 }
+
+func TestConfiguredRemoteOtherThanUpstream(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	a := gittest.Clone(t, remote, "a")
+	root := t.TempDir()
+	backup := filepath.Join(root, "backup.git")
+	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", backup)
+	gittest.Git(t, a, "remote", "add", "backup", backup)
+	r := open(t, a, git.Options{Remote: "backup"})
+	if err := r.Check(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Push(t.Context()); err != nil { // creates main on backup
+		t.Fatal(err)
+	}
+	gittest.WriteFile(t, a, "x.txt", "x\n")
+	syncOnce(t, r, "laptop", when)
+	if got, want := gittest.Git(t, backup, "rev-parse", "main"), gittest.Git(t, a, "rev-parse", "HEAD"); got != want {
+		t.Errorf("backup main = %s, want %s", got, want)
+	}
+	if n := gittest.CommitCount(t, remote, "main"); n != 1 {
+		t.Errorf("origin got commits: %d", n)
+	}
+	st, err := r.Status(t.Context())
+	if err != nil || st.Upstream != "backup/main" || st.Ahead != 0 {
+		t.Errorf("Status = %+v, %v", st, err)
+	}
+	url, err := r.RemoteURL(t.Context())
+	if err != nil || url != backup {
+		t.Errorf("RemoteURL = %q, %v", url, err)
+	}
+	empty := gittest.Clone(t, backup, "empty-push")
+	if err := open(t, empty, git.Options{}).Push(t.Context()); err != nil {
+		t.Errorf("Push with nothing: %v", err)
+	}
+}
