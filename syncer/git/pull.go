@@ -214,7 +214,18 @@ func (r *Repo) merge(ctx context.Context, u upstream, up, device string, now tim
 		c, err = r.log1(ctx, "HEAD")
 		return c, nil, err
 	}
-	// Conflicts (or a hook that stopped the commit): resolve and commit.
+	if mergeErr != nil {
+		// A merge stopped by something else than conflicts (a
+		// pre-merge-commit hook said no): respect that.
+		if entries, err := r.unmerged(ctx); err != nil || len(entries) == 0 {
+			r.abortMerge(ctx, marker)
+			if err == nil {
+				err = mergeErr
+			}
+			return c, nil, fmt.Errorf("merge %s (aborted, nothing changed): %w", u.short(), err)
+		}
+	}
+	// Conflicts: resolve and commit.
 	conflicts, err = r.resolveConflicts(ctx, marker, device, now)
 	if err == nil {
 		err = r.verifyMerge(ctx)
@@ -300,22 +311,22 @@ func (r *Repo) resolveConflicts(ctx context.Context, marker, device string, now 
 			if err := appendMarker(marker, cp); err != nil {
 				return nil, err
 			}
-			if err := r.writeBlob(ctx, cp, e.modes[2], e.blobs[2]); err != nil {
+			if err := r.writeBlob(ctx, cp, e.modes[2], e.blobs[2], false); err != nil {
 				return nil, err
 			}
-			if err := r.writeBlob(ctx, e.path, e.modes[3], e.blobs[3]); err != nil {
+			if err := r.writeBlob(ctx, e.path, e.modes[3], e.blobs[3], true); err != nil {
 				return nil, err
 			}
 			toAdd = append(toAdd, e.path, cp)
 			conflicts = append(conflicts, vcs.Conflict{Path: e.path, Copy: cp, Reason: "changed on both sides"})
 		case ours:
-			if err := r.writeBlob(ctx, e.path, e.modes[2], e.blobs[2]); err != nil {
+			if err := r.writeBlob(ctx, e.path, e.modes[2], e.blobs[2], true); err != nil {
 				return nil, err
 			}
 			toAdd = append(toAdd, e.path)
 			conflicts = append(conflicts, vcs.Conflict{Path: e.path, Reason: "changed here, deleted on the other side: the changed version is kept"})
 		case theirs:
-			if err := r.writeBlob(ctx, e.path, e.modes[3], e.blobs[3]); err != nil {
+			if err := r.writeBlob(ctx, e.path, e.modes[3], e.blobs[3], true); err != nil {
 				return nil, err
 			}
 			toAdd = append(toAdd, e.path)
@@ -326,7 +337,7 @@ func (r *Repo) resolveConflicts(ctx context.Context, marker, device string, now 
 			toAdd = append(toAdd, e.path)
 		}
 	}
-	if err := r.add(ctx, toAdd); err != nil {
+	if err := r.add(ctx, toAdd, true); err != nil {
 		return nil, fmt.Errorf("stage resolved conflicts: %w", err)
 	}
 	return conflicts, nil
@@ -362,13 +373,14 @@ func appendMarker(marker, copyPath string) error {
 // git index entry: a regular file (with the user's smudge filters, such as
 // git-lfs, applied), an executable, or a symbolic link. Whatever was at rel
 // (git's marked-up merge, a symbolic link) is replaced, never written
-// through.
-func (r *Repo) writeBlob(ctx context.Context, rel, mode, blob string) error {
+// through. Without replace, an existing file is an error: a conflict copy
+// never overwrites anything.
+func (r *Repo) writeBlob(ctx context.Context, rel, mode, blob string, replace bool) error {
 	dst := filepath.Join(r.dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
-	if fi, err := os.Lstat(dst); err == nil {
+	if fi, err := os.Lstat(dst); err == nil && replace {
 		if fi.IsDir() {
 			return fmt.Errorf("write %s: a directory is in the way", rel)
 		}

@@ -572,3 +572,47 @@ func TestConfiguredRemoteOtherThanUpstream(t *testing.T) {
 		t.Errorf("Push with nothing: %v", err)
 	}
 }
+
+func TestConflictCopyOfAnIgnoredNameIsCommitted(t *testing.T) {
+	_, a, b, ra, rb := twoClones(t)
+	gittest.WriteFile(t, a, ".gitignore", "*.log\n")
+	gittest.WriteFile(t, a, "app.log", "v1\n")
+	gittest.Git(t, a, "add", "-f", "app.log")
+	syncOnce(t, ra, "laptop", when)
+	syncOnce(t, rb, "desktop", when)
+	gittest.WriteFile(t, a, "app.log", "remote\n")
+	syncOnce(t, ra, "laptop", when)
+	gittest.WriteFile(t, b, "app.log", "local\n")
+	res := syncOnce(t, rb, "desktop", when)
+	cp := "app (conflict from desktop " + stamp + ").log"
+	if len(res.Conflicts) != 1 || res.Conflicts[0].Copy != cp {
+		t.Fatalf("conflicts %+v", res.Conflicts)
+	}
+	syncOnce(t, ra, "laptop", when)
+	if got := gittest.ReadFile(t, a, cp); got != "local\n" {
+		t.Errorf("the other machine has %q in the copy", got)
+	}
+	assertClean(t, b)
+}
+
+func TestPreMergeCommitHookIsRespected(t *testing.T) {
+	_, a, b, ra, rb := twoClones(t)
+	gittest.WriteFile(t, a, "a.txt", "a\n")
+	syncOnce(t, ra, "laptop", when)
+	gittest.WriteFile(t, b, "b.txt", "b\n")
+	commit(t, rb, "b")
+	head := gittest.Git(t, b, "rev-parse", "HEAD")
+	hooks := filepath.Join(b, gittest.Git(t, b, "rev-parse", "--git-path", "hooks"))
+	os.MkdirAll(hooks, 0o755)
+	if err := os.WriteFile(filepath.Join(hooks, "pre-merge-commit"), []byte("#!/bin/sh\necho 'merges need review' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rb.Pull(t.Context(), "desktop", when)
+	if err == nil || !strings.Contains(err.Error(), "merges need review") {
+		t.Fatalf("Pull = %v", err)
+	}
+	assertClean(t, b)
+	if gittest.Git(t, b, "rev-parse", "HEAD") != head {
+		t.Errorf("HEAD moved")
+	}
+}

@@ -207,7 +207,9 @@ func humanSize(n int64) string {
 
 // add stages paths (additions, modifications and deletions alike) in one
 // git add call. Paths are literal: a file named "*.md" is that file only.
-func (r *Repo) add(ctx context.Context, paths []string) error {
+// force adds paths that git's ignore rules exclude (a conflict copy of a
+// tracked file must be committed even if its name matches a pattern).
+func (r *Repo) add(ctx context.Context, paths []string, force bool) error {
 	if len(paths) == 0 {
 		// git add -A with no pathspec would stage everything.
 		return nil
@@ -217,10 +219,11 @@ func (r *Repo) add(ctx context.Context, paths []string) error {
 		in.WriteString(p)
 		in.WriteByte(0)
 	}
-	_, err := r.run(ctx, cmd{
-		args:  []string{"--literal-pathspecs", "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"},
-		stdin: &in,
-	})
+	args := []string{"--literal-pathspecs", "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"}
+	if force {
+		args = append(args, "--force")
+	}
+	_, err := r.run(ctx, cmd{args: args, stdin: &in})
 	return err
 }
 
@@ -241,7 +244,7 @@ func (r *Repo) Stage(ctx context.Context) ([]vcs.Change, []vcs.Skipped, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		err = r.add(ctx, sc.paths)
+		err = r.add(ctx, sc.paths, false)
 		if err == nil {
 			break
 		}
