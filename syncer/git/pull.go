@@ -226,7 +226,7 @@ func (r *Repo) merge(ctx context.Context, u upstream, up, device string, now tim
 		}
 	}
 	// Conflicts: resolve and commit.
-	conflicts, err = r.resolveConflicts(ctx, marker, device, now)
+	conflicts, err = r.resolveConflicts(ctx, marker, up, device, now)
 	if err == nil {
 		err = r.verifyMerge(ctx)
 	}
@@ -293,7 +293,7 @@ func (r *Repo) unmerged(ctx context.Context) ([]*unmergedEntry, error) {
 // remote version under the name, local beside it as a conflict copy; one
 // side present -> that side (a modification beats a deletion); neither ->
 // removed. The results are staged.
-func (r *Repo) resolveConflicts(ctx context.Context, marker, device string, now time.Time) ([]vcs.Conflict, error) {
+func (r *Repo) resolveConflicts(ctx context.Context, marker, up, device string, now time.Time) ([]vcs.Conflict, error) {
 	entries, err := r.unmerged(ctx)
 	if err != nil {
 		return nil, err
@@ -304,6 +304,31 @@ func (r *Repo) resolveConflicts(ctx context.Context, marker, device string, now 
 	taken := map[string]bool{}
 	for _, e := range entries {
 		ours, theirs := e.modes[2] != "", e.modes[3] != ""
+		// A file on one side where the other has a folder: git moved the
+		// file to NAME~HEAD or NAME~<commit>. Give it a conflict-copy name
+		// instead, which the user recognises.
+		if orig, ok := movedAside(e.path, up); ok && ours != theirs {
+			stage := 2
+			if theirs {
+				stage = 3
+			}
+			cp := r.freeCopyName(orig, device, now, taken)
+			taken[cp] = true
+			if err := appendMarker(marker, cp); err != nil {
+				return nil, err
+			}
+			if err := r.writeBlob(ctx, cp, e.modes[stage], e.blobs[stage], false); err != nil {
+				return nil, err
+			}
+			// git's file at the odd name has the same content: remove it
+			// so that git add records it as gone.
+			if err := os.Remove(filepath.Join(r.dir, filepath.FromSlash(e.path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("replace %s: %w", e.path, err)
+			}
+			toAdd = append(toAdd, e.path, cp)
+			conflicts = append(conflicts, vcs.Conflict{Path: orig, Copy: cp, Reason: "a file on one side, a folder on the other: the file was saved beside the folder"})
+			continue
+		}
 		switch {
 		case ours && theirs:
 			cp := r.freeCopyName(e.path, device, now, taken)
@@ -341,6 +366,17 @@ func (r *Repo) resolveConflicts(ctx context.Context, marker, device string, now 
 		return nil, fmt.Errorf("stage resolved conflicts: %w", err)
 	}
 	return conflicts, nil
+}
+
+// movedAside recognises the names git gives a file it had to move out of
+// the way of a folder: NAME~HEAD (ours) or NAME~<merged commit> (theirs).
+func movedAside(p, up string) (string, bool) {
+	for _, suffix := range []string{"~HEAD", "~" + up} {
+		if orig, ok := strings.CutSuffix(p, suffix); ok && orig != "" && !strings.HasSuffix(orig, "/") {
+			return orig, true
+		}
+	}
+	return "", false
 }
 
 // freeCopyName picks the first conflict-copy name for rel that nothing

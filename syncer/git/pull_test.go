@@ -616,3 +616,36 @@ func TestPreMergeCommitHookIsRespected(t *testing.T) {
 		t.Errorf("HEAD moved")
 	}
 }
+
+func TestFileAgainstFolderKeepsBoth(t *testing.T) {
+	for _, tc := range []struct{ name, fileOn string }{{"remote file, local folder", "a"}, {"local file, remote folder", "b"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, a, b, ra, rb := twoClones(t)
+			fileDir, folderDir := a, b
+			if tc.fileOn == "b" {
+				fileDir, folderDir = b, a
+			}
+			gittest.WriteFile(t, fileDir, "x", "a file\n")
+			gittest.WriteFile(t, folderDir, "x/y", "a file in a folder\n")
+			syncOnce(t, ra, "laptop", when)
+			res := syncOnce(t, rb, "desktop", when)
+			syncOnce(t, ra, "laptop", when)
+			cp := "x (conflict from desktop " + stamp + ")"
+			if len(res.Conflicts) != 1 || res.Conflicts[0].Copy != cp || res.Conflicts[0].Path != "x" {
+				t.Errorf("conflicts %+v", res.Conflicts)
+			}
+			for _, d := range []string{a, b} {
+				if got := gittest.ReadFile(t, d, cp); got != "a file\n" {
+					t.Errorf("%s: %s = %q", d, cp, got)
+				}
+				if got := gittest.ReadFile(t, d, "x/y"); got != "a file in a folder\n" {
+					t.Errorf("%s: x/y = %q", d, got)
+				}
+				assertClean(t, d)
+				if n := len(gittest.Files(t, d)); n != 3 {
+					t.Errorf("%s has %q", d, gittest.Files(t, d))
+				}
+			}
+		})
+	}
+}
