@@ -59,9 +59,17 @@ const (
 type Repo struct {
 	dir    string // top of the working tree, absolute
 	gitDir string // absolute
-	opts   Options
-	log    *slog.Logger
+	// gitPaths caches git rev-parse --git-path for the names Check and
+	// Pull look at on every cycle (they do not move while the repository
+	// exists), to spare a process per name.
+	gitPaths map[string]string
+	opts     Options
+	log      *slog.Logger
 }
+
+// statePaths are the git-dir files whose existence tells the repository's
+// state.
+var statePaths = []string{"index.lock", markerName, "MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG"}
 
 // Open returns the working copy at dir, which must be the top of a git
 // working tree. A missing folder, a folder that is not a git working copy
@@ -104,6 +112,26 @@ func Open(ctx context.Context, dir string, opts Options) (*Repo, error) {
 			"autosync syncs whole working copies: use "+top+" as the folder's path", nil)
 	}
 	r.gitDir = gitDir
+	args := []string{"rev-parse"}
+	for _, n := range statePaths {
+		args = append(args, "--git-path", n)
+	}
+	out, err = r.out(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find git's files for %s: %w", abs, err)
+	}
+	paths := strings.Split(out, "\n")
+	if len(paths) != len(statePaths) {
+		return nil, fmt.Errorf("find git's files for %s: git rev-parse printed %q", abs, out)
+	}
+	r.gitPaths = map[string]string{}
+	for i, n := range statePaths {
+		p := paths[i]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(r.dir, p)
+		}
+		r.gitPaths[n] = p
+	}
 	return r, nil
 }
 
@@ -248,14 +276,11 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 	}
 	// From the config, not for-each-ref: an unborn branch (a clone of an
 	// empty remote) has an upstream but no ref yet.
-	cfgRemote, err := r.config(ctx, "branch."+u.branch+".remote")
+	cfg, err := r.configList(ctx)
 	if err != nil {
 		return u, fmt.Errorf("find the upstream of %s: %w", u.branch, err)
 	}
-	cfgMerge, err := r.config(ctx, "branch."+u.branch+".merge")
-	if err != nil {
-		return u, fmt.Errorf("find the upstream of %s: %w", u.branch, err)
-	}
+	cfgRemote, cfgMerge := cfg["branch."+u.branch+".remote"], cfg["branch."+u.branch+".merge"]
 	if cfgMerge == "" {
 		cfgRemote = ""
 	}
@@ -279,8 +304,8 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 	u.tracking = "refs/remotes/" + u.remote + "/" + u.merge
 	// Without this, git would take a missing remote's name for a path and
 	// the folder would look offline forever.
-	if _, err := r.remoteURL(ctx, u.remote); err != nil {
-		return u, err
+	if cfg["remote."+u.remote+".url"] == "" {
+		return u, vcs.NeedsUser("there is no remote named "+u.remote, "add it: git remote add "+u.remote+" URL", nil)
 	}
 	return u, nil
 }
@@ -289,6 +314,21 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 func (r *Repo) config(ctx context.Context, key string) (string, error) {
 	out, err := r.run(ctx, cmd{args: []string{"config", "--get", "--", key}, okCodes: []int{1}})
 	return strings.TrimRight(string(out), "\n"), err
+}
+
+// configList reads the whole effective configuration in one git call.
+// Multi-valued keys keep their last value.
+func (r *Repo) configList(ctx context.Context) (map[string]string, error) {
+	out, err := r.run(ctx, cmd{args: []string{"config", "-z", "--list"}})
+	if err != nil {
+		return nil, err
+	}
+	cfg := map[string]string{}
+	for _, rec := range splitNul(out) {
+		k, v, _ := strings.Cut(rec, "\n")
+		cfg[k] = v
+	}
+	return cfg, nil
 }
 
 // remoteURL returns the configured URL of the remote, as written in the
@@ -312,13 +352,16 @@ func (r *Repo) RemoteURL(ctx context.Context) (string, error) {
 	return r.remoteURL(ctx, u.remote)
 }
 
-// exists reports whether the git-dir path name exists.
+// gitPathExists reports whether the git-dir path name exists, and its path.
 func (r *Repo) gitPathExists(ctx context.Context, name string) (bool, string, error) {
-	p, err := r.GitPath(ctx, name)
-	if err != nil {
-		return false, "", err
+	p, ok := r.gitPaths[name]
+	if !ok {
+		var err error
+		if p, err = r.GitPath(ctx, name); err != nil {
+			return false, "", err
+		}
 	}
-	_, err = os.Lstat(p)
+	_, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, p, nil
 	}
