@@ -218,3 +218,23 @@ func TestCheckWhenTheFolderDisappears(t *testing.T) {
 	}
 	needsUser(t, r.Check(t.Context()), "does not exist")
 }
+
+func TestInheritedGitDirDoesNotRedirect(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	a := gittest.Clone(t, remote, "a")
+	b := gittest.Clone(t, remote, "b")
+	// As if autosync had been started from a shell inside repository b.
+	t.Setenv("GIT_DIR", filepath.Join(b, ".git"))
+	t.Setenv("GIT_WORK_TREE", b)
+	r := open(t, a, git.Options{})
+	gittest.WriteFile(t, a, "only-in-a.txt", "a\n")
+	commit(t, r, "a")
+	os.Unsetenv("GIT_DIR")
+	os.Unsetenv("GIT_WORK_TREE")
+	if n := gittest.CommitCount(t, b, "HEAD"); n != 1 {
+		t.Errorf("repository b got the commit")
+	}
+	if out := gittest.Git(t, a, "ls-files", "only-in-a.txt"); out != "only-in-a.txt" {
+		t.Errorf("a did not get the commit")
+	}
+}

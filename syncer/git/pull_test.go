@@ -649,3 +649,84 @@ func TestFileAgainstFolderKeepsBoth(t *testing.T) {
 		})
 	}
 }
+
+func TestBothRenamedDifferentlyKeepsBothNames(t *testing.T) {
+	_, a, b, ra, rb := twoClones(t)
+	gittest.WriteFile(t, a, "my notes.md", "content\n")
+	syncOnce(t, ra, "laptop", when)
+	syncOnce(t, rb, "desktop", when)
+	os.Rename(filepath.Join(a, "my notes.md"), filepath.Join(a, "notes from laptop.md"))
+	syncOnce(t, ra, "laptop", when)
+	os.Rename(filepath.Join(b, "my notes.md"), filepath.Join(b, "notes from desktop.md"))
+	syncOnce(t, rb, "desktop", when)
+	syncOnce(t, ra, "laptop", when)
+	for _, d := range []string{a, b} {
+		for _, f := range []string{"notes from laptop.md", "notes from desktop.md"} {
+			if got := gittest.ReadFile(t, d, f); got != "content\n" {
+				t.Errorf("%s/%s = %q", d, f, got)
+			}
+		}
+		assertClean(t, d)
+	}
+	if gittest.Tree(t, a) != gittest.Tree(t, b) {
+		t.Errorf("trees differ")
+	}
+}
+
+func TestThreeMachinesConverge(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	dirs := []string{gittest.Clone(t, remote, "a"), gittest.Clone(t, remote, "b"), gittest.Clone(t, remote, "c")}
+	names := []string{"a", "b", "c"}
+	repos := make([]*git.Repo, 3)
+	for i, d := range dirs {
+		repos[i] = open(t, d, git.Options{})
+	}
+	for i, d := range dirs {
+		gittest.WriteFile(t, d, "shared.md", "written on "+names[i]+"\n")
+		gittest.WriteFile(t, d, "own-"+names[i]+".md", names[i]+"\n")
+	}
+	// Each syncs in turn, twice round: every version reaches everyone.
+	for round := 0; round < 2; round++ {
+		for i := range dirs {
+			syncOnce(t, repos[i], names[i], when.Add(time.Duration(round)*time.Hour))
+		}
+	}
+	for _, d := range dirs {
+		assertClean(t, d)
+		assertNoMarkers(t, d)
+		if gittest.Tree(t, d) != gittest.Tree(t, dirs[0]) {
+			t.Errorf("%s differs from %s", d, dirs[0])
+		}
+	}
+	// All three versions of shared.md are somewhere in the tree.
+	var all strings.Builder
+	for _, f := range gittest.Files(t, dirs[0]) {
+		all.WriteString(gittest.ReadFile(t, dirs[0], f))
+	}
+	for _, n := range names {
+		if !strings.Contains(all.String(), "written on "+n+"\n") || !strings.Contains(all.String(), n+"\n") {
+			t.Errorf("the version from %s is lost; files: %q", n, gittest.Files(t, dirs[0]))
+		}
+	}
+}
+
+func TestHangingRemoteTimesOutAsOffline(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	// An ssh that never answers, like a server behind a dead link.
+	ssh := filepath.Join(t.TempDir(), "ssh")
+	if err := os.WriteFile(ssh, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, dir, "config", "core.sshCommand", ssh)
+	gittest.Git(t, dir, "remote", "set-url", "origin", "ssh://git.example.invalid/notes.git")
+	r := open(t, dir, git.Options{NetworkTimeout: 500 * time.Millisecond})
+	start := time.Now()
+	_, err := r.Pull(t.Context(), "laptop", when)
+	if !errors.Is(err, vcs.ErrOffline) {
+		t.Errorf("Pull = %v, want ErrOffline", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("Pull took %v with a 500ms network timeout", took)
+	}
+}

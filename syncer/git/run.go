@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -298,6 +299,13 @@ type cmd struct {
 	okCodes []int
 }
 
+// repoLocationVars name a repository by environment. autosync runs git in
+// each folder by its working directory; inherited from a shell (or a hook
+// that started autosync) they would make every folder's git act on one
+// other repository.
+var repoLocationVars = []string{"GIT_DIR=", "GIT_WORK_TREE=", "GIT_INDEX_FILE=", "GIT_OBJECT_DIRECTORY=",
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES=", "GIT_COMMON_DIR=", "GIT_NAMESPACE=", "GIT_PREFIX="}
+
 // environment is the user's environment plus what makes git predictable and
 // non-interactive. It is computed per call, as the process environment may
 // change (tests isolate git through it).
@@ -309,6 +317,9 @@ func environment() []string {
 		// classification; everything else (ssh-agent, credential helpers,
 		// GIT_SSH_COMMAND, proxies, HOME) is the user's and is kept.
 		if strings.HasPrefix(kv, "LC_ALL=") || strings.HasPrefix(kv, "LANGUAGE=") || strings.HasPrefix(kv, "GIT_TERMINAL_PROMPT=") {
+			continue
+		}
+		if slices.ContainsFunc(repoLocationVars, func(p string) bool { return strings.HasPrefix(kv, p) }) {
 			continue
 		}
 		out = append(out, kv)
@@ -360,6 +371,9 @@ func (r *Repo) run(ctx context.Context, c cmd) ([]byte, error) {
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		ge.Err = ctxErr
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			ge.Err = fmt.Errorf("no answer within %v: %w", timeout, ctxErr)
+		}
 		// A network command that ran out of time is as good as offline;
 		// a cancellation by the caller is not a failure to classify.
 		if c.network && errors.Is(ctxErr, context.DeadlineExceeded) {
