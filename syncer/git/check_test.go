@@ -14,6 +14,7 @@ import (
 )
 
 func TestOpenRefusals(t *testing.T) {
+	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "nope")
 	_, err := git.Open(t.Context(), missing, git.Options{})
 	needsUser(t, err, "does not exist")
@@ -49,6 +50,7 @@ func TestOpenRefusals(t *testing.T) {
 }
 
 func TestCheckRefusesWhatTheUserMustFinish(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		setup func(t *testing.T, dir string)
@@ -128,6 +130,7 @@ func conflictingMerge(t *testing.T, dir string) {
 }
 
 func TestCheckAbortsAutosyncsOwnLeftoverMerge(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -157,6 +160,7 @@ func TestCheckAbortsAutosyncsOwnLeftoverMerge(t *testing.T) {
 }
 
 func TestStaleIndexLock(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -206,6 +210,7 @@ func TestStaleIndexLock(t *testing.T) {
 }
 
 func TestCheckWhenTheFolderDisappears(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})

@@ -31,6 +31,7 @@ func twoClones(t *testing.T) (remote, a, b string, ra, rb *git.Repo) {
 }
 
 func TestPullFastForward(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "notes/today.md", "hello\n")
 	commit(t, ra, "autosync on laptop: add notes/today.md")
@@ -70,6 +71,7 @@ func TestPullFastForward(t *testing.T) {
 }
 
 func TestStatusAheadBehind(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "a1", "1\n")
 	commit(t, ra, "a1")
@@ -95,6 +97,7 @@ func TestStatusAheadBehind(t *testing.T) {
 }
 
 func TestPullMergesDifferentFilesCleanly(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "shared.txt", "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\n")
 	syncOnce(t, ra, "laptop", when)
@@ -131,6 +134,7 @@ func TestPullMergesDifferentFilesCleanly(t *testing.T) {
 }
 
 func TestPullSameFileConflictKeepsBothVersions(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "docs/plan.md", "original\n")
 	gittest.WriteFile(t, a, ".bashrc", "original\n")
@@ -215,6 +219,7 @@ func TestPullSameFileConflictKeepsBothVersions(t *testing.T) {
 }
 
 func TestPullConflictKeepsModesAndSymlinks(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "run.sh", "#!/bin/sh\necho 1\n")
 	os.Chmod(filepath.Join(a, "run.sh"), 0o755)
@@ -248,6 +253,7 @@ func TestPullConflictKeepsModesAndSymlinks(t *testing.T) {
 }
 
 func TestPullModificationBeatsDeletion(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "edited-here.txt", "v1\n")
 	gittest.WriteFile(t, a, "edited-there.txt", "v1\n")
@@ -285,6 +291,7 @@ func TestPullModificationBeatsDeletion(t *testing.T) {
 }
 
 func TestPullWithDirtyTreeChangesNothing(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		localCommit bool // a merge rather than a fast-forward
@@ -335,6 +342,7 @@ func TestPullWithDirtyTreeChangesNothing(t *testing.T) {
 }
 
 func TestPushRejectedThenRecovered(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "a.txt", "a\n")
 	commit(t, ra, "a")
@@ -360,6 +368,7 @@ func TestPushRejectedThenRecovered(t *testing.T) {
 }
 
 func TestUnreachableRemoteIsOfflineThenRecovers(t *testing.T) {
+	t.Parallel()
 	remote, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "a.txt", "a\n")
 	syncOnce(t, ra, "laptop", when)
@@ -392,6 +401,7 @@ func TestUnreachableRemoteIsOfflineThenRecovers(t *testing.T) {
 }
 
 func TestEmptyRemote(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	bare := filepath.Join(root, "empty.git")
 	gittest.Git(t, root, "init", "-q", "--bare", "--initial-branch=main", bare)
@@ -440,6 +450,7 @@ func TestEmptyRemote(t *testing.T) {
 }
 
 func TestFailedMergeIsAborted(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "f.txt", "v1\n")
 	syncOnce(t, ra, "laptop", when)
@@ -474,6 +485,7 @@ func TestFailedMergeIsAborted(t *testing.T) {
 }
 
 func TestCancelledMergeLeavesNoMergeBehind(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "f.txt", "v1\n")
 	syncOnce(t, ra, "laptop", when)
@@ -538,6 +550,7 @@ func TestCancelledMergeLeavesNoMergeBehind(t *testing.T) {
 }
 
 func TestConfiguredRemoteOtherThanUpstream(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	a := gittest.Clone(t, remote, "a")
 	root := t.TempDir()
@@ -574,6 +587,7 @@ func TestConfiguredRemoteOtherThanUpstream(t *testing.T) {
 }
 
 func TestConflictCopyOfAnIgnoredNameIsCommitted(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, ".gitignore", "*.log\n")
 	gittest.WriteFile(t, a, "app.log", "v1\n")
@@ -596,6 +610,7 @@ func TestConflictCopyOfAnIgnoredNameIsCommitted(t *testing.T) {
 }
 
 func TestPreMergeCommitHookIsRespected(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "a.txt", "a\n")
 	syncOnce(t, ra, "laptop", when)
@@ -618,6 +633,7 @@ func TestPreMergeCommitHookIsRespected(t *testing.T) {
 }
 
 func TestFileAgainstFolderKeepsBoth(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, fileOn string }{{"remote file, local folder", "a"}, {"local file, remote folder", "b"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, a, b, ra, rb := twoClones(t)
@@ -651,6 +667,7 @@ func TestFileAgainstFolderKeepsBoth(t *testing.T) {
 }
 
 func TestBothRenamedDifferentlyKeepsBothNames(t *testing.T) {
+	t.Parallel()
 	_, a, b, ra, rb := twoClones(t)
 	gittest.WriteFile(t, a, "my notes.md", "content\n")
 	syncOnce(t, ra, "laptop", when)
@@ -674,6 +691,7 @@ func TestBothRenamedDifferentlyKeepsBothNames(t *testing.T) {
 }
 
 func TestThreeMachinesConverge(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dirs := []string{gittest.Clone(t, remote, "a"), gittest.Clone(t, remote, "b"), gittest.Clone(t, remote, "c")}
 	names := []string{"a", "b", "c"}
@@ -711,6 +729,7 @@ func TestThreeMachinesConverge(t *testing.T) {
 }
 
 func TestHangingRemoteTimesOutAsOffline(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	// An ssh that never answers, like a server behind a dead link.

@@ -13,6 +13,7 @@ import (
 )
 
 func TestStageReportsEveryKindOfChange(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -69,6 +70,7 @@ func TestStageReportsEveryKindOfChange(t *testing.T) {
 }
 
 func TestStageGlobNameStagesOnlyThatFile(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{Ignored: func(rel string, _ bool) bool { return rel == "b.md" }})
@@ -84,6 +86,7 @@ func TestStageGlobNameStagesOnlyThatFile(t *testing.T) {
 }
 
 func TestStageSymlinkAndExecutableBit(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -111,6 +114,7 @@ func TestStageSymlinkAndExecutableBit(t *testing.T) {
 }
 
 func TestStageHonoursGitIgnoresExactly(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	excludes := filepath.Join(t.TempDir(), "excludes")
@@ -159,6 +163,7 @@ func TestStageHonoursGitIgnoresExactly(t *testing.T) {
 }
 
 func TestStageIgnoredCallback(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	var calls []string
@@ -190,6 +195,7 @@ func TestStageIgnoredCallback(t *testing.T) {
 }
 
 func TestStageSkipsFilesOverMaxSize(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{MaxFileSize: 1000})
@@ -226,6 +232,7 @@ func TestStageSkipsFilesOverMaxSize(t *testing.T) {
 }
 
 func TestStageNestedRepositoryIsReportedNotAdded(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	nested := filepath.Join(dir, "other")
@@ -244,6 +251,7 @@ func TestStageNestedRepositoryIsReportedNotAdded(t *testing.T) {
 }
 
 func TestCommitDescribesTheCommit(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -277,6 +285,7 @@ func TestCommitDescribesTheCommit(t *testing.T) {
 }
 
 func TestCommitRunsHooks(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	hooks := filepath.Join(dir, gittest.Git(t, dir, "rev-parse", "--git-path", "hooks"))
@@ -324,6 +333,7 @@ func TestMissingIdentityNeedsUser(t *testing.T) {
 }
 
 func TestStageFileVanishingDuringStage(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	gittest.WriteFile(t, dir, "keep.txt", "keep\n")
@@ -343,6 +353,7 @@ func TestStageFileVanishingDuringStage(t *testing.T) {
 }
 
 func TestStageReportsUserStagedRename(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	dir := gittest.Clone(t, remote, "a")
 	r := open(t, dir, git.Options{})
@@ -356,6 +367,7 @@ func TestStageReportsUserStagedRename(t *testing.T) {
 }
 
 func TestCheckIgnoreEmpty(t *testing.T) {
+	t.Parallel()
 	remote := gittest.NewRemote(t)
 	r := open(t, gittest.Clone(t, remote, "a"), git.Options{})
 	if got, err := r.CheckIgnore(t.Context(), nil); err != nil || len(got) != 0 {
