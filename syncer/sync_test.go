@@ -129,7 +129,7 @@ func (m *machine) waitIdle() {
 // commit: untracked files are allowed only where the engine leaves them on
 // purpose (ignore patterns, files over max_file_size).
 func (m *machine) clean() bool {
-	out, err := gittest.Run(m.dir, "status", "--porcelain", "-z", "--untracked-files=all")
+	out, err := gittest.Run(m.dir, "--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=all")
 	if err != nil {
 		return false
 	}
