@@ -46,6 +46,7 @@ const (
 	KindMissingPath
 )
 
+// String names the kind, for logs.
 func (k Kind) String() string {
 	switch k {
 	case KindOther:
@@ -82,6 +83,7 @@ type Error struct {
 	Err      error // the exec error, or the context's error on cancellation/timeout
 }
 
+// Error says which git command failed and the last lines git printed.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("git ")
