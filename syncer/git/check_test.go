@@ -243,3 +243,24 @@ func TestInheritedGitDirDoesNotRedirect(t *testing.T) {
 		t.Errorf("a did not get the commit")
 	}
 }
+
+func TestLocalOnlyNeedsNoUpstream(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gittest.Git(t, dir, "init", "-q", "--initial-branch=main")
+	r := open(t, dir, git.Options{LocalOnly: true})
+	if err := r.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	gittest.WriteFile(t, dir, "a.txt", "a\n")
+	commit(t, r, "autosync on laptop: add a.txt")
+	st, err := r.Status(t.Context())
+	if err != nil || st.Branch != "main" || st.Upstream != "" || st.Ahead != 0 || st.Dirty || st.Head == "" {
+		t.Errorf("Status = %+v, %v", st, err)
+	}
+	if _, err := r.Pull(t.Context(), "laptop", when); !vcs.IsNeedsUser(err) {
+		t.Errorf("Pull without upstream = %v", err)
+	}
+	// Without LocalOnly the same repository is refused.
+	needsUser(t, open(t, dir, git.Options{}).Check(t.Context()), "has no upstream")
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// bigger than this out of commits; Stage reports them as vcs.Skipped.
 	// Files stored with git-lfs are not limited.
 	MaxFileSize int64
+	// LocalOnly is for folders that only commit (dvcs-autosync's
+	// syncmethod = none): Check and Status do not require an upstream.
+	// Pull and Push still need one.
+	LocalOnly bool
 	// Timeout bounds each local git command (default 2m).
 	Timeout time.Duration
 	// NetworkTimeout bounds fetch, push and merges (which may download
@@ -255,6 +259,12 @@ func (u upstream) short() string { return u.remote + "/" + u.merge }
 // resolve finds the current branch and what it syncs with, or says what
 // the user must do when there is none.
 func (r *Repo) resolve(ctx context.Context) (upstream, error) {
+	return r.resolveFor(ctx, true)
+}
+
+// resolveFor is resolve; without needUpstream a branch without upstream
+// gives an upstream with only branch set, and no error.
+func (r *Repo) resolveFor(ctx context.Context, needUpstream bool) (upstream, error) {
 	var u upstream
 	ref, err := r.out(ctx, "symbolic-ref", "--quiet", "HEAD")
 	if err != nil || !strings.HasPrefix(ref, "refs/heads/") {
@@ -285,6 +295,8 @@ func (r *Repo) resolve(ctx context.Context) (upstream, error) {
 		cfgRemote = ""
 	}
 	switch {
+	case r.opts.Remote == "" && cfgRemote == "" && !needUpstream:
+		return u, nil
 	case r.opts.Remote == "" && cfgRemote == "":
 		return u, vcs.NeedsUser("branch "+u.branch+" has no upstream",
 			"set one: git push -u origin "+u.branch+", or git branch --set-upstream-to origin/"+u.branch, nil)
@@ -424,7 +436,7 @@ func (r *Repo) Check(ctx context.Context) error {
 	if err := r.inProgress(ctx); err != nil {
 		return err
 	}
-	if _, err := r.resolve(ctx); err != nil {
+	if _, err := r.resolveFor(ctx, !r.opts.LocalOnly); err != nil {
 		return err
 	}
 	if _, err := r.out(ctx, "var", "GIT_COMMITTER_IDENT"); err != nil {
@@ -467,22 +479,27 @@ func (r *Repo) recoverLock(ctx context.Context) error {
 // optional locks, so it never competes with the user's git.
 func (r *Repo) Status(ctx context.Context) (vcs.Status, error) {
 	var st vcs.Status
-	u, err := r.resolve(ctx)
+	u, err := r.resolveFor(ctx, !r.opts.LocalOnly)
 	if err != nil {
 		return st, err
 	}
-	st.Branch, st.Upstream = u.branch, u.short()
+	st.Branch = u.branch
+	if u.remote != "" {
+		st.Upstream = u.short()
+	}
 	head, err := r.revParse(ctx, "HEAD")
 	if err != nil {
 		return st, err
 	}
 	st.Head = head
-	up, err := r.revParse(ctx, u.tracking)
-	if err != nil {
-		return st, err
+	up := ""
+	if u.tracking != "" {
+		if up, err = r.revParse(ctx, u.tracking); err != nil {
+			return st, err
+		}
 	}
 	switch {
-	case head == "":
+	case head == "" || u.remote == "":
 	case up == "":
 		n, err := r.out(ctx, "rev-list", "--count", head)
 		if err != nil {
