@@ -9,8 +9,3 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "autosync autostart:", errNotImplemented)
 	return exitFailure
 }
-
-func cmdConfig(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "autosync config:", errNotImplemented)
-	return exitFailure
-}
