@@ -55,6 +55,7 @@ func Open(ctx context.Context, fc config.Folder, s Setup) (*Opened, error) {
 		Branch:      fc.Branch,
 		Ignored:     matcher.Match,
 		MaxFileSize: int64(fc.MaxFileSize),
+		LocalOnly:   fc.LocalOnly,
 		Logger:      logger.With("folder", fc.Path),
 	})
 	if err != nil {
