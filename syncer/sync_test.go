@@ -646,3 +646,20 @@ func TestBigFilesAreLeftOutAndReported(t *testing.T) {
 		t.Fatal("the user was not told about the big file")
 	}
 }
+
+func TestLocalOnlyCommitsWithoutARemote(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "diary")
+	gittest.Require(t)
+	gittest.Git(t, filepath.Dir(dir), "init", "-q", dir)
+	a := start(t, "laptop", dir, func(fc *config.Folder) { fc.LocalOnly = true })
+	a.write("today.md", "dear diary\n")
+	eventually(t, 10*time.Second, "a local commit", func() bool {
+		out, _ := gittest.Run(dir, "log", "--format=%s")
+		return strings.HasPrefix(out, "autosync on laptop: add today.md")
+	})
+	eventually(t, 5*time.Second, "idle", func() bool { return a.state() == syncer.Idle })
+	if s := a.folder.Snapshot(); s.LastError != "" {
+		t.Fatalf("local-only folder reports an error: %s", s.LastError)
+	}
+}
