@@ -385,6 +385,11 @@ func (w *Watcher) watchTrees(ctx context.Context, rels []string, report bool) {
 				if isWatchLimit(err) {
 					w.log.Error("watch limit reached", "root", w.root, "directories", len(w.dirs), "err", err)
 					w.degrade(&degradedError{msg: watchLimitMessage(w.scan), err: errors.Join(ErrWatchLimit, err)})
+					if report {
+						// New directories went unwatched and unread:
+						// the engine must look for itself.
+						w.setOverflow()
+					}
 					return
 				}
 				w.log.Warn("cannot watch directory; checking everything", "dir", abs, "err", err)
