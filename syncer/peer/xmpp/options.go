@@ -199,7 +199,7 @@ func New(opts Options) (*Transport, error) {
 			MinVersion: tls.VersionTLS12,
 		},
 		allowed: allowed,
-		log:     log.With("jid", account.bare()),
+		log:     log.With("account", account.bare()),
 		timing:  defaultTiming,
 	}
 	t.state = stateInfo{state: peer.Disconnected, detail: t.describe()}

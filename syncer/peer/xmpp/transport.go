@@ -58,7 +58,8 @@ type Transport struct {
 	log       *slog.Logger
 	timing    timing
 
-	running atomic.Bool
+	running  atomic.Bool
+	attempts atomic.Int64 // login attempts, for tests
 
 	mu    sync.Mutex
 	state stateInfo
@@ -99,6 +100,19 @@ func (s *session) sendRaw(stanza string) error {
 	return err
 }
 
+// errReplaced: the server ended our session because another one logged in
+// with the same resource.
+var errReplaced = errors.New("another client logged in with this machine's resource")
+
+// roundDelay formats a retry delay for people: whole seconds, or
+// milliseconds below a second.
+func roundDelay(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
 // authError is a login the server refused: retrying will not help until the
 // user fixes the password or account.
 type authError struct{ reason string }
@@ -125,7 +139,10 @@ func (t *Transport) Run(ctx context.Context, h peer.Handler) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if wasOnline {
+		// A session that came online resets the backoff, except when
+		// another client took our resource: two instances with one
+		// resource would otherwise kick each other off every second.
+		if wasOnline && !errors.Is(err, errReplaced) {
 			backoff.Reset()
 		}
 		var wait time.Duration
@@ -141,7 +158,7 @@ func (t *Transport) Run(ctx context.Context, h peer.Handler) error {
 			t.log.Error("xmpp login refused; trying again later", "detail", detail, "retry_in", wait)
 		} else {
 			wait = backoff.Next()
-			t.setState(peer.Disconnected, fmt.Sprintf("%s: %v; retrying in %v", t.describe(), err, wait.Round(time.Second)))
+			t.setState(peer.Disconnected, fmt.Sprintf("%s: %v; retrying in %v", t.describe(), err, roundDelay(wait)))
 			t.log.Warn("xmpp connection failed; retrying", "err", err, "retry_in", wait)
 		}
 		timer := time.NewTimer(wait)
@@ -158,6 +175,7 @@ func (t *Transport) Run(ctx context.Context, h peer.Handler) error {
 // It reports whether the session came online. All handler calls happen on
 // this goroutine.
 func (t *Transport) session(ctx context.Context, h peer.Handler) (online bool, err error) {
+	t.attempts.Add(1)
 	pw, err := t.password(ctx)
 	if err != nil {
 		return false, err
@@ -327,7 +345,7 @@ func (t *Transport) loginError(addr string, err error) error {
 		return fmt.Errorf("the certificate of %s is not trusted for %s: %w; if the server uses its own CA, set [xmpp] ca_file",
 			addr, t.account.domain, err)
 	case strings.Contains(msg, "Replaced by new connection") || strings.Contains(msg, "conflict"):
-		return fmt.Errorf("another client logged in with the resource %q: give each machine its own [xmpp] resource: %w", t.resource, err)
+		return fmt.Errorf("%w %q; give each machine its own [xmpp] resource (%v)", errReplaced, t.resource, err)
 	}
 	return fmt.Errorf("login to %s: %w", addr, err)
 }
@@ -337,8 +355,8 @@ func (t *Transport) lostError(p *pipe, err error) error {
 	if perr := p.Err(); errors.Is(perr, errIdle) {
 		return fmt.Errorf("connection lost: %w", perr)
 	}
-	if strings.Contains(err.Error(), "Replaced by new connection") {
-		return fmt.Errorf("another client logged in with the resource %q and replaced this one: give each machine its own [xmpp] resource", t.resource)
+	if strings.Contains(err.Error(), "Replaced by new connection") || strings.Contains(err.Error(), "conflict") {
+		return fmt.Errorf("%w %q; give each machine its own [xmpp] resource (%v)", errReplaced, t.resource, err)
 	}
 	return fmt.Errorf("connection lost: %w", err)
 }
