@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -98,11 +99,19 @@ func Open(ctx context.Context, dir string, opts Options) (*Repo, error) {
 	if err := checkDir(abs); err != nil {
 		return nil, err
 	}
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, vcs.NeedsUser("git is not installed (or not on PATH)", "install git, for example with your package manager (apt install git)", err)
+	}
 	r := &Repo{dir: abs, opts: opts, log: logger}
 	out, err := r.out(ctx, "rev-parse", "--show-toplevel", "--absolute-git-dir")
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		var ge *Error
+		switch {
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			return nil, err
+		case errors.As(err, &ge) && strings.Contains(ge.Stderr, "dubious ownership"):
+			return nil, vcs.NeedsUser("git refuses to work in "+abs+" because another user owns it",
+				"if you trust it: git config --global --add safe.directory "+abs, err)
 		}
 		return nil, notRepo(abs, err)
 	}

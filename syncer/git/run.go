@@ -358,6 +358,11 @@ func (r *Repo) run(ctx context.Context, c cmd) ([]byte, error) {
 	start := time.Now()
 	err := x.Run()
 	r.log.Debug("git", "args", summarizeArgs(c.args), "took", time.Since(start).Round(time.Millisecond), "err", err)
+	if errors.Is(err, exec.ErrWaitDelay) && x.ProcessState != nil && x.ProcessState.Success() {
+		// git succeeded, but something it started (a hook's background
+		// job) kept its output open: not a failure of git.
+		err = nil
+	}
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
