@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/autosync-dev/autosync/syncer"
+	"github.com/autosync-dev/autosync/syncer/config"
 	"github.com/autosync-dev/autosync/syncer/control"
 	"github.com/autosync-dev/autosync/syncer/git"
 	"github.com/autosync-dev/autosync/syncer/ignore"
@@ -96,11 +97,12 @@ func benchIdle(ctx context.Context, w *world, o opts) error {
 	fmt.Printf("The real binary, `autosync --config FILE --no-tray --log-level debug`, observed for %s once it is idle:\n\n", o.idleFor)
 	fmt.Println("| poll_interval | start -> watches set up ms | start -> idle ms | watched dirs | RSS idle MiB | RSS after MiB | peak RSS (VmHWM) MiB | threads | voluntary switches /min | involuntary /min | perf sched_switch /min | CPU ms /min | git runs in window |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	var saves []string
 	for _, poll := range strings.Split(o.poll, ",") {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r, err := idleRun(ctx, w, bin, dir, strings.TrimSpace(poll), o.idleFor)
+		r, err := idleRun(ctx, w, bin, remote, dir, strings.TrimSpace(poll), o.idleFor)
 		if err != nil {
 			return err
 		}
@@ -112,6 +114,14 @@ func benchIdle(ctx context.Context, w *world, o opts) error {
 		fmt.Printf("| %s | %s | %s | %s | %.1f | %.1f | %.1f | %d | %s | %s | %s | %s | %d |\n", poll, ms(r.watchAt), ms(r.idleAt), r.dirs,
 			float64(r.s0.rssKB)/1024, float64(r.s1.rssKB)/1024, float64(r.s1.hwmKB)/1024, r.s1.threads,
 			per(r.s1.vol-r.s0.vol), per(r.s1.nonvol-r.s0.nonvol), perf, per((r.s1.cpuTicks-r.s0.cpuTicks)*10), r.gitRuns)
+		g := summarize(r.gitPerSave)
+		saves = append(saves, summarize(r.saves).row(fmt.Sprintf("poll_interval %s: save -> remote updated, minus 3 s of delays (git processes per save: median %d)", poll, int(g.med))))
+	}
+	fmt.Println()
+	fmt.Printf("Then, with the same process, %d saves of one file in this folder (default commit_delay 2s, push_delay 1s):\n\n", bigSaves)
+	fmt.Println(summaryHeader)
+	for _, r := range saves {
+		fmt.Println(r)
 	}
 	fmt.Println()
 	return nil
@@ -177,7 +187,13 @@ type idleResult struct {
 	s0, s1          procSample
 	perfSwitches    int64 // -1 without perf
 	gitRuns         int
+	saves           []time.Duration // save -> pushed on this folder, minus the default delays
+	gitPerSave      []time.Duration // git processes per save, as durations for summarize
 }
+
+// bigSaves is how many saves are timed on the big folder after the idle
+// window; arbitrary, each costs a few seconds.
+const bigSaves = 5
 
 // logLine is a line the binary logged, with when it was read.
 type logLine struct {
@@ -189,7 +205,7 @@ var dirsRe = regexp.MustCompile(`directories=(\d+)`)
 
 // idleRun starts the binary on dir, waits until it is idle, and observes
 // it for idleFor.
-func idleRun(ctx context.Context, w *world, bin, dir, poll string, idleFor time.Duration) (idleResult, error) {
+func idleRun(ctx context.Context, w *world, bin, remote, dir, poll string, idleFor time.Duration) (idleResult, error) {
 	res := idleResult{perfSwitches: -1}
 	cfg := filepath.Join(w.root, "idle-"+strings.ReplaceAll(poll, ".", "_")+".toml")
 	toml := fmt.Sprintf("device_name = \"bench\"\n\n[[folder]]\npath = %q\npoll_interval = %q\n", dir, poll)
@@ -269,26 +285,7 @@ func idleRun(ctx context.Context, w *world, bin, dir, poll string, idleFor time.
 	}
 	// Idle as the control socket shows it; asked every 200 ms until then,
 	// never during the observed window.
-	if err := waitFor(5*time.Minute, "autosync idle", func() bool {
-		time.Sleep(200 * time.Millisecond)
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		inst, err := control.Send(sctx, control.DefaultDir(), control.Request{Cmd: control.CmdStatus})
-		if err != nil {
-			return false
-		}
-		for _, in := range inst {
-			if in.Response.Status == nil || in.Response.Status.PID != pid {
-				continue
-			}
-			for _, f := range in.Response.Status.Folders {
-				if f.State == syncer.Idle && f.Ahead == 0 && len(f.Pending) == 0 {
-					return true
-				}
-			}
-		}
-		return false
-	}); err != nil {
+	if err := waitIdle(ctx, pid); err != nil {
 		return res, fmt.Errorf("%w (log in %s)", err, logPath)
 	}
 	res.idleAt = time.Since(start)
@@ -322,7 +319,70 @@ func idleRun(ctx context.Context, w *world, bin, dir, poll string, idleFor time.
 	}
 	mu.Unlock()
 	progress("idle window done: RSS %d kB, %d voluntary switches", res.s1.rssKB, res.s1.vol-res.s0.vol)
+
+	// What a save costs on a folder this big: every cycle reads the
+	// status of every file.
+	rw, err := watchRef(remote, "main")
+	if err != nil {
+		return res, err
+	}
+	defer rw.close()
+	delays := config.DefaultCommitDelay + config.DefaultPushDelay
+	for i := range bigSaves {
+		old, err := rw.head()
+		if err != nil {
+			return res, err
+		}
+		rw.drain()
+		t0 := time.Now()
+		if err := os.WriteFile(filepath.Join(dir, "t00", "s0000", "f0.txt"), []byte(fmt.Sprintf("save %d in %s\n", i, poll)), 0o644); err != nil {
+			return res, err
+		}
+		_, t1, err := rw.waitChange(ctx, old, delays+2*time.Minute, nil)
+		if err != nil {
+			return res, err
+		}
+		res.saves = append(res.saves, t1.Sub(t0)-delays)
+		mu.Lock()
+		n := 0
+		for _, l := range lines {
+			if !l.at.Before(t0) && !l.at.After(t1) && strings.Contains(l.text, "msg=git ") {
+				n++
+			}
+		}
+		mu.Unlock()
+		res.gitPerSave = append(res.gitPerSave, time.Duration(n))
+		if err := waitIdle(ctx, pid); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// waitIdle waits until the instance with pid says, over its control
+// socket, that its folder is idle with nothing pending or ahead. It asks
+// every 200 ms: never call it inside an observed idle window.
+func waitIdle(ctx context.Context, pid int) error {
+	return waitFor(5*time.Minute, "autosync idle", func() bool {
+		time.Sleep(200 * time.Millisecond)
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		inst, err := control.Send(sctx, control.DefaultDir(), control.Request{Cmd: control.CmdStatus})
+		if err != nil {
+			return false
+		}
+		for _, in := range inst {
+			if in.Response.Status == nil || in.Response.Status.PID != pid {
+				continue
+			}
+			for _, f := range in.Response.Status.Folders {
+				if f.State == syncer.Idle && f.Ahead == 0 && len(f.Pending) == 0 {
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
 
 // perfSwitches counts sched:sched_switch events of pid's threads (each is
