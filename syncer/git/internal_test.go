@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/autosync-dev/autosync/syncer/gittest"
 	"github.com/autosync-dev/autosync/syncer/vcs"
 )
 
@@ -128,5 +130,37 @@ func TestSummarizeArgs(t *testing.T) {
 	args := []string{"add", "--", "a", "b", "c", "d", "e"}
 	if got := summarizeArgs(args); got != "add -- a b c ... (5 paths)" {
 		t.Errorf("summarizeArgs = %q", got)
+	}
+}
+
+func TestVerifyMergeRefusesConflictMarkers(t *testing.T) {
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	other := gittest.Clone(t, remote, "b")
+	gittest.WriteFile(t, other, "README.md", "theirs\n")
+	gittest.Git(t, other, "commit", "-qam", "theirs")
+	gittest.Git(t, other, "push", "-q", "origin", "main")
+	gittest.WriteFile(t, dir, "README.md", "ours\n")
+	// A file that had marker-like lines on our side already is not blamed.
+	gittest.WriteFile(t, dir, "doc.md", "<<<<<<< example\n=======\n>>>>>>> example\n")
+	gittest.Git(t, dir, "add", ".")
+	gittest.Git(t, dir, "commit", "-qm", "ours")
+	gittest.Git(t, dir, "fetch", "-q")
+	if _, err := gittest.Run(dir, "merge", "origin/main"); err == nil {
+		t.Fatal("no conflict")
+	}
+	r, err := Open(t.Context(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, dir, "add", "README.md") // the marked-up file, as a careless tool would
+	err = r.verifyMerge(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "conflict markers in README.md") || strings.Contains(err.Error(), "doc.md") {
+		t.Errorf("verifyMerge = %v", err)
+	}
+	gittest.WriteFile(t, dir, "README.md", "resolved\n")
+	gittest.Git(t, dir, "add", "README.md")
+	if err := r.verifyMerge(t.Context()); err != nil {
+		t.Errorf("verifyMerge after resolving = %v", err)
 	}
 }

@@ -749,3 +749,39 @@ func TestHangingRemoteTimesOutAsOffline(t *testing.T) {
 		t.Errorf("Pull took %v with a 500ms network timeout", took)
 	}
 }
+
+func TestConflictResolutionAppliesSmudgeFilters(t *testing.T) {
+	t.Parallel()
+	_, a, b, ra, rb := twoClones(t)
+	// A filter whose working-tree form differs from the stored one, as with
+	// git-lfs: the working tree has a header line the repository has not.
+	for _, d := range []string{a, b} {
+		gittest.Git(t, d, "config", "filter.hdr.smudge", "sh -c 'echo SMUDGED; cat'")
+		gittest.Git(t, d, "config", "filter.hdr.clean", "sed 1d")
+		gittest.Git(t, d, "config", "filter.hdr.required", "true")
+	}
+	gittest.WriteFile(t, a, ".gitattributes", "*.dat filter=hdr\n")
+	gittest.WriteFile(t, a, "x.dat", "SMUDGED\nv1\n")
+	syncOnce(t, ra, "laptop", when)
+	syncOnce(t, rb, "desktop", when)
+	if got := gittest.ReadFile(t, b, "x.dat"); got != "SMUDGED\nv1\n" {
+		t.Fatalf("filter not active: %q", got)
+	}
+	gittest.WriteFile(t, a, "x.dat", "SMUDGED\nremote\n")
+	syncOnce(t, ra, "laptop", when)
+	gittest.WriteFile(t, b, "x.dat", "SMUDGED\nlocal\n")
+	res := syncOnce(t, rb, "desktop", when)
+	if len(res.Conflicts) != 1 {
+		t.Fatalf("conflicts %+v", res.Conflicts)
+	}
+	if got := gittest.ReadFile(t, b, "x.dat"); got != "SMUDGED\nremote\n" {
+		t.Errorf("x.dat = %q", got)
+	}
+	if got := gittest.ReadFile(t, b, res.Conflicts[0].Copy); got != "SMUDGED\nlocal\n" {
+		t.Errorf("copy = %q", got)
+	}
+	if got := gittest.Git(t, b, "show", "HEAD:x.dat"); got != "remote" {
+		t.Errorf("stored x.dat = %q", got)
+	}
+	assertClean(t, b)
+}
