@@ -32,6 +32,9 @@
 #   desktop-harness.sh type-into TITLE TEXT [KEY]  # focus window TITLE, type TEXT, press KEY
 #                                         # (default Return; use "" for no key)
 #   desktop-harness.sh shot FILE.png      # screenshot of the whole screen (ImageMagick import)
+#   desktop-harness.sh screenshots [DIR]  # install+start, run the Go tests that take the
+#                                         # docs' screenshots (tray menu, notification,
+#                                         # commit dialog) into DIR (default docs/screenshots)
 #
 # Environment (optional):
 #   DESK_DIR       state dir (default /tmp/desktop-harness-$UID); wiped at start
@@ -427,6 +430,13 @@ case ${1:-} in
     . "$DESK_DIR/env"
     rc=0; "$@" 9>&- || rc=$?   # 9>&-: the lock fd must not leak into the test
     exit $rc ;;
+  screenshots)
+    # One package at a time: the shots share one screen and one pointer.
+    dir=$(cd "$(dirname "$0")/.." && pwd)/docs/screenshots
+    [ -n "${2:-}" ] && dir=$(mkdir -p "$2" && cd "$2" && pwd)
+    mkdir -p "$dir"
+    cd "$(dirname "$0")/.."
+    exec "$0" run -- sh -c "AUTOSYNC_SCREENSHOTS='$dir' go test -count=1 -p 1 -run 'Screenshot|OnDesktop' ./tray/ ./dialogs/" ;;
   items) cmd_items ;;
   wait-item) shift; cmd_wait_item "$@" ;;
   menu) shift; cmd_menu "$@" ;;

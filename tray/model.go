@@ -41,7 +41,7 @@ type Menu struct {
 	OpenFolder string
 	// Recent holds the last commits of all folders, newest first. Empty
 	// shows a disabled "No changes yet".
-	Recent []string
+	Recent []RecentItem
 	// Conflicts lists the conflict copies; the menu hides when empty.
 	Conflicts []ConflictItem
 	// Autostart is the state of the "Start at login" checkbox.
@@ -55,6 +55,12 @@ type Folder struct {
 	// PauseLabel is "Pause" or "Resume"; Paused says which a click means.
 	PauseLabel string
 	Paused     bool
+}
+
+// RecentItem is one recent commit; a click opens its folder.
+type RecentItem struct {
+	Label  string // "edit todo.txt — laptop, 5 min ago"
+	Folder string
 }
 
 // ConflictItem is one conflict copy; a click opens Dir.
@@ -222,10 +228,10 @@ func severityOf(snaps []syncer.Snapshot, i int) int {
 	return severity[st]
 }
 
-func recent(snaps []syncer.Snapshot, now time.Time, many bool) []string {
+func recent(snaps []syncer.Snapshot, now time.Time, many bool) []RecentItem {
 	type entry struct {
-		t     time.Time
-		label string
+		t    time.Time
+		item RecentItem
 	}
 	var es []entry
 	for _, s := range snaps {
@@ -240,16 +246,16 @@ func recent(snaps []syncer.Snapshot, now time.Time, many bool) []string {
 				label += who + ", "
 			}
 			label += ago(c.Time, now)
-			es = append(es, entry{c.Time, label})
+			es = append(es, entry{c.Time, RecentItem{label, s.Path}})
 		}
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return b.t.Compare(a.t) })
-	var out []string
+	var out []RecentItem
 	for i, e := range es {
 		if i == maxRecent {
 			break
 		}
-		out = append(out, e.label)
+		out = append(out, e.item)
 	}
 	return out
 }

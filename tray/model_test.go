@@ -133,18 +133,18 @@ func TestModelRecent(t *testing.T) {
 		s.Recent = []vcs.Commit{{Subject: "add " + strings.Repeat("x", 80) + ".jpg", Device: "desk", Time: now.Add(-time.Minute)}}
 	})
 	got := Model([]syncer.Snapshot{a}, now, false).Recent
-	want := []string{"edit todo.txt — laptop, 5 min ago", "add plan.md — Ann, 3 h ago"}
+	want := []RecentItem{{"edit todo.txt — laptop, 5 min ago", "/home/u/notes"}, {"add plan.md — Ann, 3 h ago", "/home/u/notes"}}
 	if !slices.Equal(got, want) {
-		t.Errorf("one folder: %q, want %q", got, want)
+		t.Errorf("one folder: %+v, want %+v", got, want)
 	}
 	got = Model([]syncer.Snapshot{a, b}, now, false).Recent
-	want = []string{
-		"photos: add " + strings.Repeat("x", 45) + "… — desk, 1 min ago",
-		"notes: edit todo.txt — laptop, 5 min ago",
-		"notes: add plan.md — Ann, 3 h ago",
+	want = []RecentItem{
+		{"photos: add " + strings.Repeat("x", 45) + "… — desk, 1 min ago", "/home/u/photos"},
+		{"notes: edit todo.txt — laptop, 5 min ago", "/home/u/notes"},
+		{"notes: add plan.md — Ann, 3 h ago", "/home/u/notes"},
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("two folders, newest first:\n got %q\nwant %q", got, want)
+		t.Errorf("two folders, newest first:\n got %+v\nwant %+v", got, want)
 	}
 	var many []vcs.Commit
 	for i := range 20 {

@@ -119,6 +119,7 @@ const (
 	actFolderPause
 	actFolderOpen
 	actConflict
+	actRecent
 	actAutostart
 	actQuit
 )
@@ -266,8 +267,8 @@ func (u *ui) build(nFolders int, single bool) {
 	u.recent = make([]*systray.MenuItem, maxRecent)
 	for i := range u.recent {
 		u.recent[i] = u.recentParent.AddSubMenuItem("", "")
-		u.recent[i].Disable() // information only
 		u.recent[i].Hide()
+		u.forward(u.recent[i], actRecent, i)
 	}
 	u.conflictParent = systray.AddMenuItem("Conflicts", "Both versions were kept; click one to open its folder")
 	u.conflicts = make([]*systray.MenuItem, maxConflicts)
@@ -324,10 +325,10 @@ func (u *ui) draw(m Menu) {
 				it.Hide()
 			}
 		case i >= len(u.drawn.Recent):
-			it.SetTitle(m.Recent[i])
+			it.SetTitle(m.Recent[i].Label)
 			it.Show()
-		case m.Recent[i] != u.drawn.Recent[i]:
-			it.SetTitle(m.Recent[i])
+		case m.Recent[i].Label != u.drawn.Recent[i].Label:
+			it.SetTitle(m.Recent[i].Label)
 		}
 	}
 	if (len(m.Recent) == 0) != (len(u.drawn.Recent) == 0) {
@@ -403,6 +404,10 @@ func (u *ui) handle(a action) {
 	case actConflict:
 		if a.slot < len(m.Conflicts) {
 			u.open(m.Conflicts[a.slot].Dir)
+		}
+	case actRecent:
+		if a.slot < len(m.Recent) {
+			u.open(m.Recent[a.slot].Folder)
 		}
 	case actAutostart:
 		u.toggleAutostart()
