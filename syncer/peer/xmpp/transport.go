@@ -60,6 +60,7 @@ type Transport struct {
 
 	running  atomic.Bool
 	attempts atomic.Int64 // login attempts, for tests
+	noPlus   atomic.Bool  // the server refused SCRAM channel binding: use SCRAM-SHA-1
 
 	mu    sync.Mutex
 	state stateInfo
@@ -297,6 +298,9 @@ func (t *Transport) login(ctx context.Context, p *pipe, addr, password string) (
 		DialTimeout: t.timing.dial,
 		TLSConfig:   t.tlsConfig.Clone(),
 	}
+	if t.noPlus.Load() {
+		opts.Mechanism = "SCRAM-SHA-1"
+	}
 	switch t.tlsMode {
 	case TLSStartTLS:
 		opts.NoTLS, opts.StartTLS = true, true
@@ -339,6 +343,13 @@ func (t *Transport) login(ctx context.Context, p *pipe, addr, password string) (
 func (t *Transport) loginError(addr string, err error) error {
 	msg := err.Error()
 	switch {
+	case strings.HasPrefix(msg, "auth failure:") && strings.Contains(strings.ToLower(msg), "channel binding") && !t.noPlus.Load():
+		// ejabberd before 24.02 offers SCRAM-*-PLUS but fails go-xmpp's
+		// tls-exporter binding under TLS 1.3 (xmppo/go-xmpp issue 184).
+		// Not the user's password: try again without channel binding.
+		t.noPlus.Store(true)
+		t.log.Warn("xmpp server refused SCRAM channel binding; retrying with SCRAM-SHA-1", "err", err)
+		return fmt.Errorf("login to %s: %w (retrying without channel binding)", addr, err)
 	case strings.HasPrefix(msg, "auth failure:"):
 		return &authError{reason: strings.TrimSpace(strings.TrimPrefix(msg, "auth failure:"))}
 	case strings.Contains(msg, "x509:") || strings.Contains(msg, "certificate"):

@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -591,5 +592,32 @@ func TestDefaults(t *testing.T) {
 	tr2, _ := New(Options{JID: "a@example.org", Password: "x", Server: "xmpp.example.org", TLS: "direct"})
 	if tr2.server != "xmpp.example.org:5223" {
 		t.Errorf("server without port for direct TLS: %q, want :5223", tr2.server)
+	}
+}
+
+func TestLoginErrorClassification(t *testing.T) {
+	tr, err := New(Options{JID: "a@example.org", Password: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.loginError("h:5222", errors.New("auth failure: Invalid channel binding"))
+	if ae := (*authError)(nil); errors.As(err, &ae) {
+		t.Errorf("a channel binding refusal is not a wrong password: %v", err)
+	}
+	if !tr.noPlus.Load() {
+		t.Error("after a channel binding refusal the next login must avoid SCRAM-*-PLUS")
+	}
+	// The second time it is what the server says.
+	err = tr.loginError("h:5222", errors.New("auth failure: Invalid channel binding"))
+	if ae := (*authError)(nil); !errors.As(err, &ae) {
+		t.Errorf("second refusal: %v, want an auth failure", err)
+	}
+	err = tr.loginError("h:5222", errors.New("auth failure: not-authorized"))
+	if ae := (*authError)(nil); !errors.As(err, &ae) || ae.reason != "not-authorized" {
+		t.Errorf("not-authorized: %v, want an auth failure", err)
+	}
+	err = tr.loginError("h:5222", errors.New("starttls handshake: tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+	if !strings.Contains(err.Error(), "ca_file") {
+		t.Errorf("certificate error %q does not mention ca_file", err)
 	}
 }
