@@ -264,3 +264,29 @@ func TestLocalOnlyNeedsNoUpstream(t *testing.T) {
 	// Without LocalOnly the same repository is refused.
 	needsUser(t, open(t, dir, git.Options{}).Check(t.Context()), "has no upstream")
 }
+
+func TestStageAndCommitRefuseDuringTheUsersMerge(t *testing.T) {
+	t.Parallel()
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	r := open(t, dir, git.Options{})
+	other := gittest.Clone(t, remote, "b")
+	gittest.WriteFile(t, other, "theirs.txt", "x\n")
+	gittest.Git(t, other, "add", ".")
+	gittest.Git(t, other, "commit", "-qm", "theirs")
+	gittest.Git(t, other, "push", "-q", "origin", "main")
+	gittest.WriteFile(t, dir, "ours.txt", "y\n")
+	gittest.Git(t, dir, "add", ".")
+	gittest.Git(t, dir, "commit", "-qm", "ours")
+	gittest.Git(t, dir, "fetch", "-q")
+	// A clean merge the user wants to look at before committing.
+	gittest.Git(t, dir, "merge", "--no-commit", "origin/main")
+	gittest.WriteFile(t, dir, "new.txt", "z\n")
+	_, _, err := r.Stage(t.Context())
+	needsUser(t, err, "git merge --abort")
+	_, err = r.Commit(t.Context(), "x")
+	needsUser(t, err, "git merge --abort")
+	if _, err := gittest.Run(dir, "rev-parse", "--verify", "-q", "MERGE_HEAD"); err != nil {
+		t.Errorf("the user's merge was concluded")
+	}
+}

@@ -392,6 +392,24 @@ func (r *Repo) gitPathExists(ctx context.Context, name string) (bool, string, er
 // inProgress reports an operation the user started and must finish, as a
 // *vcs.NeedsUserError, or nil. autosync's own merges are not handled here.
 func (r *Repo) inProgress(ctx context.Context) error {
+	if err := r.operationInProgress(ctx); err != nil {
+		return err
+	}
+	out, err := r.run(ctx, cmd{args: []string{"--no-optional-locks", "ls-files", "-z", "--unmerged"}})
+	if err != nil {
+		return fmt.Errorf("look for unresolved conflicts: %w", err)
+	}
+	if len(out) > 0 {
+		return vcs.NeedsUser("some files have unresolved conflicts",
+			"resolve them and git add them (git status lists them), or undo with git checkout -m -- FILE", nil)
+	}
+	return nil
+}
+
+// operationInProgress is the part of inProgress that needs no git process:
+// the files git keeps while a merge, rebase, cherry-pick, revert or bisect
+// waits for the user.
+func (r *Repo) operationInProgress(ctx context.Context) error {
 	checks := []struct{ name, problem, hint string }{
 		{"rebase-merge", "a rebase is in progress", "finish it with git rebase --continue, or undo it with git rebase --abort"},
 		{"rebase-apply", "a rebase or git am is in progress", "finish it with git rebase --continue (or git am --continue), or undo it with git rebase --abort (or git am --abort)"},
@@ -408,14 +426,6 @@ func (r *Repo) inProgress(ctx context.Context) error {
 		if ok {
 			return vcs.NeedsUser(c.problem, c.hint+" (in "+r.dir+")", nil)
 		}
-	}
-	out, err := r.run(ctx, cmd{args: []string{"--no-optional-locks", "ls-files", "-z", "--unmerged"}})
-	if err != nil {
-		return fmt.Errorf("look for unresolved conflicts: %w", err)
-	}
-	if len(out) > 0 {
-		return vcs.NeedsUser("some files have unresolved conflicts",
-			"resolve them and git add them (git status lists them), or undo with git checkout -m -- FILE", nil)
 	}
 	return nil
 }

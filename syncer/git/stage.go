@@ -234,6 +234,11 @@ func (r *Repo) add(ctx context.Context, paths []string, force bool) error {
 // Options.Ignored and by git's own ignore rules are not reported. Files
 // that vanish between git status and git add are simply not staged.
 func (r *Repo) Stage(ctx context.Context) ([]vcs.Change, []vcs.Skipped, error) {
+	// The user may have started something since Check; committing now would
+	// take part in it (conclude their merge, add to their rebase).
+	if err := r.operationInProgress(ctx); err != nil {
+		return nil, nil, err
+	}
 	var sc scanResult
 	var err error
 	// A file can vanish between status and add (editors' temp files do),
@@ -306,10 +311,14 @@ func parseNameStatus(f []string) ([]vcs.Change, error) {
 
 // Commit commits what is staged, with message, running the user's hooks.
 // Changes made after Stage stay in the working tree for the next commit.
-// A missing author identity gives a *vcs.NeedsUserError.
+// A missing author identity, or a merge or rebase the user started
+// meanwhile, gives a *vcs.NeedsUserError.
 func (r *Repo) Commit(ctx context.Context, message string) (vcs.Commit, error) {
 	if strings.TrimSpace(message) == "" {
 		return vcs.Commit{}, errors.New("commit: empty commit message")
+	}
+	if err := r.operationInProgress(ctx); err != nil {
+		return vcs.Commit{}, err
 	}
 	_, err := r.run(ctx, cmd{
 		// whitespace cleanup keeps lines starting with '#' (paths can).
