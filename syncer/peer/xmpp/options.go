@@ -20,7 +20,8 @@ import (
 // Options configure a Transport; they mirror the [xmpp] config table.
 type Options struct {
 	// JID is the account, name@example.org. All of the user's machines
-	// log into this one account, each with its own Resource.
+	// log into this one account, each with its own Resource. A resource
+	// in it (name@example.org/laptop) is used when Resource is empty.
 	JID string
 	// Password is the account's password. Ignored when PasswordCommand
 	// is set.

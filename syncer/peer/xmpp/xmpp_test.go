@@ -621,3 +621,99 @@ func TestLoginErrorClassification(t *testing.T) {
 		t.Errorf("certificate error %q does not mention ca_file", err)
 	}
 }
+
+// cuttingProxy forwards TCP to target; once armed, it forwards only part
+// of the next large chunk from the server and then cuts the connection,
+// which leaves go-xmpp's decoder in the middle of a stanza (the state in
+// which go-xmpp's Close hangs forever).
+type cuttingProxy struct {
+	ln     net.Listener
+	target string
+	armed  atomic.Bool
+	cuts   atomic.Int32
+}
+
+func startCuttingProxy(t *testing.T, target string) *cuttingProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cuttingProxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *cuttingProxy) serve(c net.Conn) {
+	defer c.Close()
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				s.Write(buf[:n])
+			}
+			if err != nil {
+				s.Close()
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := s.Read(buf)
+		if n >= 4096 && p.armed.CompareAndSwap(true, false) {
+			c.Write(buf[:n/2])
+			p.cuts.Add(1)
+			return
+		}
+		if n > 0 {
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// TestConnectionCutMidStanza: a connection that dies in the middle of a
+// stanza is noticed, the transport reconnects, and stopping never hangs
+// (go-xmpp's Close would).
+func TestConnectionCutMidStanza(t *testing.T) {
+	srv := xmpptest.Start(t)
+	jid, pw := account(t, srv)
+	proxy := startCuttingProxy(t, srv.Addr())
+	tr := newTransport(t, srv, jid, pw, "cut", func(o *Options) { o.Server = proxy.ln.Addr().String() })
+	r := peertest.Start(t, tr)
+	r.WaitConnected(t)
+
+	other := srv.Connect(t, jid, pw, "big")
+	proxy.armed.Store(true)
+	other.Send(t, jid+"/cut", "chat", "pushed ssh://host/"+strings.Repeat("x", 50000))
+	r.WaitConnectedCount(t, 2)
+	if proxy.cuts.Load() != 1 {
+		t.Fatalf("the proxy cut %d connections, want 1", proxy.cuts.Load())
+	}
+	other.Send(t, jid+"/cut", "chat", "pushed ssh://host/after-cut.git")
+	if got := r.WaitAnnouncement(t); got.Remote != "ssh://host/after-cut.git" {
+		t.Errorf("after the cut heard %q", got.Remote)
+	}
+	start := time.Now()
+	r.Stop(t)
+	t.Logf("stopped %v after cancel", time.Since(start))
+}

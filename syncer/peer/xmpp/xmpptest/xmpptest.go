@@ -248,7 +248,11 @@ func (s *Server) TLSConfig() *tls.Config {
 func (s *Server) Kill(tb testing.TB) {
 	tb.Helper()
 	s.stop(syscall.SIGKILL)
+	deadline := time.Now().Add(startTimeout)
 	for portOpen(s.port) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("port %d still open %v after killing prosody", s.port, startTimeout)
+		}
 		time.Sleep(10 * time.Millisecond) // a real process going away
 	}
 }
