@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/autosync-dev/autosync/syncer/gittest"
@@ -163,4 +164,21 @@ func TestVerifyMergeRefusesConflictMarkers(t *testing.T) {
 	if err := r.verifyMerge(t.Context()); err != nil {
 		t.Errorf("verifyMerge after resolving = %v", err)
 	}
+}
+
+func TestAfterGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		parent, cancelParent := context.WithCancel(t.Context())
+		g, cancel := afterGrace(parent, 30*time.Second)
+		defer cancel()
+		cancelParent()
+		time.Sleep(29 * time.Second) // fake time inside the bubble
+		if g.Err() != nil {
+			t.Fatal("ended before the grace period")
+		}
+		time.Sleep(2 * time.Second)
+		if g.Err() == nil {
+			t.Fatal("still running after the grace period")
+		}
+	})
 }

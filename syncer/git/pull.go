@@ -135,7 +135,9 @@ func (r *Repo) Pull(ctx context.Context, device string, now time.Time) (vcs.Pull
 		}
 	}
 	if ff {
-		_, err = r.run(ctx, cmd{args: []string{"merge", "--quiet", "--ff-only", "--no-autostash", "--no-stat", up}, network: true})
+		gctx, cancel := afterGrace(ctx, mergeGrace)
+		_, err = r.run(gctx, cmd{args: []string{"merge", "--quiet", "--ff-only", "--no-autostash", "--no-stat", up}, network: true})
+		cancel()
 		if err != nil {
 			return res, fmt.Errorf("fast-forward to %s: %w", u.short(), err)
 		}
@@ -183,6 +185,21 @@ func (r *Repo) isAncestor(ctx context.Context, a, b string) (bool, error) {
 	return false, fmt.Errorf("compare %s and %s: %w", a, b, err)
 }
 
+// mergeGrace is how long a git merge may go on after autosync was told to
+// stop. git updates the working tree before it records the merge: killed
+// in between, it would leave files changed with no merge to abort. Thirty
+// seconds is arbitrary: far more than a merge needs, short enough for a
+// hook that hangs.
+const mergeGrace = 30 * time.Second
+
+// afterGrace returns a context that ends grace after ctx does (and never
+// before), for commands that must not be interrupted halfway.
+func afterGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return g, func() { stop(); cancel() }
+}
+
 // merge merges up (the upstream's hash) into HEAD and commits, resolving
 // conflicts by keeping both versions. Whatever fails, the merge is aborted.
 func (r *Repo) merge(ctx context.Context, u upstream, up, device string, now time.Time) (c vcs.Commit, conflicts []vcs.Conflict, err error) {
@@ -194,11 +211,13 @@ func (r *Repo) merge(ctx context.Context, u upstream, up, device string, now tim
 		return c, nil, fmt.Errorf("record that autosync is merging: %w", err)
 	}
 	subject := "autosync on " + device + ": merge from " + u.short()
-	_, mergeErr := r.run(ctx, cmd{
+	gctx, cancel := afterGrace(ctx, mergeGrace)
+	_, mergeErr := r.run(gctx, cmd{
 		args: []string{"merge", "--quiet", "--no-ff", "--no-edit", "--no-autostash", "--no-stat",
 			"--no-squash", "--no-rerere-autoupdate", "-m", subject, up},
 		network: true,
 	})
+	cancel()
 	inMerge, _, err := r.gitPathExists(ctx, "MERGE_HEAD")
 	if err != nil {
 		r.abortMerge(ctx, marker)
