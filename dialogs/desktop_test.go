@@ -276,7 +276,14 @@ func TestPromptOnDesktop(t *testing.T) {
 		}
 	})
 	t.Run("timeout gives the generated message and closes the dialog", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+		// The folder's own ask_timeout, shorter than the context's.
+		p := NewPrompter(PrompterOptions{Timeout: 20 * time.Second, TimeoutFor: func(folder string) time.Duration {
+			if folder == "/home/u/notes" {
+				return 1500 * time.Millisecond
+			}
+			return 0
+		}})
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()
 		start := time.Now()
 		res := dialog(t, p, ctx, "/home/u/notes", generated)
@@ -285,7 +292,7 @@ func TestPromptOnDesktop(t *testing.T) {
 		if got != generated {
 			t.Errorf("message %q, want the generated %q", got, generated)
 		}
-		if d := time.Since(start); d < 1400*time.Millisecond || d > 6*time.Second {
+		if d := time.Since(start); d < 1400*time.Millisecond || d > 4*time.Second {
 			t.Errorf("returned after %v, want about 1.5 s", d)
 		}
 		err := exec.Command("xdotool", "search", "--name", "^"+title+"$").Run()

@@ -28,6 +28,9 @@ type PrompterOptions struct {
 	// end it sooner (the engine passes the folder's ask_timeout that way).
 	// Default DefaultAskTimeout.
 	Timeout time.Duration
+	// TimeoutFor, when set and positive for a folder (its path), replaces
+	// Timeout for that folder: the folder's ask_timeout.
+	TimeoutFor func(folder string) time.Duration
 	// AppName starts the dialog's title. Default "autosync".
 	AppName string
 	// Logger gets why no dialog was shown; nil discards it.
@@ -72,7 +75,13 @@ func (p *Prompter) CommitMessage(ctx context.Context, folder, generated string) 
 		p.log.Debug("no commit message dialog: "+why, "folder", folder)
 		return generated, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	timeout := p.o.Timeout
+	if p.o.TimeoutFor != nil {
+		if d := p.o.TimeoutFor(folder); d > 0 {
+			timeout = d
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	opts := []zenity.Option{
 		zenity.Title(p.Title(folder)),
