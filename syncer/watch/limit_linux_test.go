@@ -48,9 +48,11 @@ func TestWatchLimit(t *testing.T) {
 	write(t, h.root, "a/still-watched")
 	write(t, h.root, "new-file")
 	h.expect("a/still-watched", "new-file")
-	// A new directory hits the limit again: no second message.
+	// A new directory hits the limit again: no second message, but an
+	// Overflow, since what is in it was neither watched nor read.
 	write(t, h.root, "e/c/x")
-	h.settle()
+	h.until("Overflow", func() bool { return h.overflow })
+	h.settleAfterOverflow()
 	for i, b := range h.batches {
 		if i > 0 && b.Degraded != nil {
 			t.Errorf("Degraded reported again in batch %d", i)
