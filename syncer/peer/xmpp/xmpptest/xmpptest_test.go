@@ -1,6 +1,9 @@
 package xmpptest_test
 
 import (
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/autosync-dev/autosync/syncer/peer/xmpp/xmpptest"
@@ -19,4 +22,44 @@ func TestServerRoutesBetweenResourcesAndSurvivesRestart(t *testing.T) {
 	srv.Restart(t)
 	c := srv.Connect(t, jid, "secret", "c")
 	c.Sync(t)
+}
+
+// fakeTB records how Start gives up; Skip and Fatal end the goroutine as
+// the real ones do.
+type fakeTB struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Skip(args ...any) {
+	f.skipped = fmt.Sprint(args...)
+	runtime.Goexit()
+}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.failed = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestMissingProsodySkipsOrFailsUnderCI(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no prosody there
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		f := &fakeTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			xmpptest.Start(f)
+		}()
+		<-done
+		switch {
+		case ci == "" && (f.skipped == "" || f.failed != ""):
+			t.Errorf("CI unset: skipped %q, failed %q; want a skip", f.skipped, f.failed)
+		case ci == "true" && (f.failed == "" || f.skipped != ""):
+			t.Errorf("CI=true: skipped %q, failed %q; want a failure", f.skipped, f.failed)
+		}
+		if msg := f.skipped + f.failed; !strings.Contains(msg, "apt-get install") {
+			t.Errorf("message %q does not say how to install prosody", msg)
+		}
+	}
 }
