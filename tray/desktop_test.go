@@ -180,7 +180,7 @@ func checkRaces(t *testing.T, stderr string) {
 	t.Helper()
 	reports := strings.Split(stderr, "WARNING: DATA RACE")
 	if t.Failed() || testing.Verbose() {
-		t.Logf("tray helper stderr:\n%s", reports[0])
+		t.Logf("process stderr:\n%s", reports[0])
 	}
 	upstream := 0
 	for _, r := range reports[1:] {

@@ -1,0 +1,247 @@
+//go:build linux
+
+package tray
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/autosync-dev/autosync/syncer/gittest"
+)
+
+// buildAutosync builds the real binary once per test run (with the race
+// detector, like the tests themselves).
+var buildAutosync = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "autosync-tray-e2e-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "autosync")
+	out, err := exec.Command("go", "build", "-race", "-o", bin, "github.com/autosync-dev/autosync/cmd/autosync").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/autosync: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// wired reports whether cmd/autosync starts the tray at all.
+func wired(t *testing.T) bool {
+	files, err := filepath.Glob("../cmd/autosync/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("cannot find cmd/autosync: %v", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err == nil && bytes.Contains(b, []byte("tray.Run(")) {
+			return true
+		}
+	}
+	// Set when the wiring comes from elsewhere (go build -overlay in GOFLAGS).
+	return os.Getenv("AUTOSYNC_TRAY_WIRED") == "1"
+}
+
+// tooltipLog records every ToolTip the item publishes (PropertiesChanged),
+// so that short states between two polls are not missed.
+type tooltipLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (l *tooltipLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.seen...)
+}
+
+func watchTooltips(t *testing.T, conn *dbus.Conn, owner string) *tooltipLog {
+	t.Helper()
+	if err := conn.AddMatchSignal(dbus.WithMatchSender(owner), dbus.WithMatchObjectPath("/StatusNotifierItem"),
+		dbus.WithMatchInterface("org.freedesktop.DBus.Properties"), dbus.WithMatchMember("PropertiesChanged")); err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan *dbus.Signal, 256)
+	conn.Signal(ch)
+	l := &tooltipLog{}
+	go func() {
+		for s := range ch {
+			if len(s.Body) < 2 {
+				continue
+			}
+			props, _ := s.Body[1].(map[string]dbus.Variant)
+			v, ok := props["ToolTip"]
+			if !ok {
+				continue
+			}
+			var tt struct {
+				Name  string
+				Icons []struct {
+					W, H int32
+					B    []byte
+				}
+				Title, Desc string
+			}
+			if dbus.Store([]any{v.Value()}, &tt) == nil {
+				l.mu.Lock()
+				l.seen = append(l.seen, tt.Title)
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+// inOrder reports whether each of wants occurs in seen, in this order.
+func inOrder(seen []string, wants ...string) bool {
+	i := 0
+	for _, s := range seen {
+		if i < len(wants) && strings.Contains(s, wants[i]) {
+			i++
+		}
+	}
+	return i == len(wants)
+}
+
+// TestTrayEndToEnd runs the real autosync with a tray on the headless
+// desktop against a bare git remote: the tray follows a save, Pause stops
+// commits, Resume commits, Quit exits 0.
+func TestTrayEndToEnd(t *testing.T) {
+	conn := needDesktop(t)
+	gittest.Require(t)
+	if !wired(t) {
+		t.Skip("cmd/autosync does not call tray.Run yet (the desktop stub): nothing to test end to end")
+	}
+	bin, err := buildAutosync()
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := gittest.NewRemote(t)
+	folder := gittest.Clone(t, remote, "notes")
+	// Slow hooks (the user's own hooks run) hold committing and pushing
+	// long enough for the tray to show them; without them both states can
+	// pass between two reads of the coalesced snapshot, by design.
+	for _, hook := range []string{"pre-commit", "pre-push"} {
+		gittest.WriteFile(t, folder, ".git/hooks/"+hook, "#!/bin/sh\nsleep 0.7\n")
+		if err := os.Chmod(filepath.Join(folder, ".git/hooks", hook), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("device_name = \"e2e\"\nlog_level = \"debug\"\n\n[[folder]]\npath = %q\ncommit_delay = \"400ms\"\npush_delay = \"50ms\"\npoll_interval = \"1h\"\n", folder)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Env = append(os.Environ(), "AUTOSYNC_CONTROL_DIR="+filepath.Join(dir, "ctl"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"GORACE=halt_on_error=0 exitcode=0")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("autosync's log:\n%s", logs.String())
+		}
+		checkRaces(t, logs.String())
+	})
+
+	name := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", cmd.Process.Pid)
+	eventually(t, "autosync's tray on the bus ("+name+")", func() (bool, string) { return hasOwner(conn, name), "" })
+	p := &trayProc{t: t, conn: conn}
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, name).Store(&p.owner); err != nil {
+		t.Fatal(err)
+	}
+	p.item = conn.Object(p.owner, "/StatusNotifierItem")
+	p.menu = conn.Object(p.owner, "/StatusNotifierItem/menu")
+	tips := watchTooltips(t, conn, p.owner)
+	p.waitState("idle", "up to date")
+	p.waitMenu("notes — synced just now")
+	commits := gittest.CommitCount(t, remote, "main")
+
+	// A save: idle -> committing -> pushing -> idle, and it reaches the remote.
+	gittest.WriteFile(t, folder, "todo.txt", "buy milk\n")
+	eventually(t, "the save on the remote", func() (bool, string) {
+		n := gittest.CommitCount(t, remote, "main")
+		return n == commits+1, fmt.Sprint(n, " commits")
+	})
+	p.waitState("idle", "up to date; last sync just now")
+	eventually(t, "the tooltip to have followed the save", func() (bool, string) {
+		seen := tips.list()
+		return inOrder(seen, "committing…", "pushing…", "up to date"), fmt.Sprintf("%q", seen)
+	})
+	eventually(t, "Recent changes to list the commit", func() (bool, string) {
+		m, err := p.layout()
+		r, _ := m.find("Recent changes")
+		return err == nil && strings.Contains(r.String(), "todo.txt"), m.String()
+	})
+
+	// Pause: a save stays uncommitted; the item reads Resume.
+	p.click("Pause")
+	p.waitState("paused", "paused")
+	p.waitMenu("Resume")
+	gittest.WriteFile(t, folder, "todo.txt", "buy milk\nand bread\n")
+	head := gittest.Git(t, folder, "rev-parse", "HEAD")
+	// Five commit delays with nothing committed: a negative, so a bounded
+	// wait that polls for the wrong outcome.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		if h := gittest.Git(t, folder, "rev-parse", "HEAD"); h != head {
+			t.Fatalf("a commit (%s) was made while paused", h)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a real process
+	}
+
+	// Resume: the waiting save is committed and pushed.
+	p.click("Resume")
+	eventually(t, "the paused save committed and pushed after Resume", func() (bool, string) {
+		n := gittest.CommitCount(t, remote, "main")
+		return n == commits+2, fmt.Sprint(n, " commits")
+	})
+	p.waitState("idle", "up to date")
+
+	// Sync now: the tray asks, the engine runs a cycle (it fetches: a
+	// commit another machine pushed arrives without waiting for the poll).
+	other := gittest.Clone(t, remote, "other")
+	gittest.WriteFile(t, other, "from-other.txt", "hello\n")
+	gittest.Git(t, other, "add", "from-other.txt")
+	gittest.Git(t, other, "commit", "-q", "-m", "from the other machine")
+	gittest.Git(t, other, "push", "-q")
+	p.click("Sync now")
+	eventually(t, "the other machine's file pulled after Sync now", func() (bool, string) {
+		_, err := os.Stat(filepath.Join(folder, "from-other.txt"))
+		return err == nil, fmt.Sprint(err)
+	})
+
+	// Quit: exit code 0, off the bus.
+	p.click("Quit")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("autosync after Quit: %v", err)
+		}
+		exited <- nil // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatal("autosync did not exit within 20 s of Quit")
+	}
+	eventually(t, "the tray to leave the bus", func() (bool, string) { return !hasOwner(conn, p.owner), "" })
+}
