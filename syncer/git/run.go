@@ -329,6 +329,10 @@ func environment() []string {
 	return append(out, "LC_ALL=C", "LANGUAGE=", "GIT_TERMINAL_PROMPT=0")
 }
 
+// outputConfig overrides the user's settings that could change the output
+// autosync parses (colours, signatures shown in git log), and nothing else.
+var outputConfig = []string{"-c", "color.ui=false", "-c", "log.showSignature=false"}
+
 // run runs git in r.dir and returns its standard output.
 func (r *Repo) run(ctx context.Context, c cmd) ([]byte, error) {
 	timeout := r.opts.Timeout
@@ -338,7 +342,7 @@ func (r *Repo) run(ctx context.Context, c cmd) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	x := exec.CommandContext(ctx, "git", c.args...)
+	x := exec.CommandContext(ctx, "git", append(outputConfig[:len(outputConfig):len(outputConfig)], c.args...)...)
 	x.Dir = r.dir
 	x.Env = environment()
 	x.Stdin = c.stdin

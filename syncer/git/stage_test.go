@@ -374,3 +374,39 @@ func TestCheckIgnoreEmpty(t *testing.T) {
 		t.Errorf("CheckIgnore(nil) = %v, %v", got, err)
 	}
 }
+
+func TestUserOutputSettingsDoNotConfuseParsing(t *testing.T) {
+	t.Parallel()
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	for k, v := range map[string]string{"color.ui": "always", "color.diff": "always", "color.status": "always",
+		"log.showSignature": "true", "status.showUntrackedFiles": "no", "core.quotePath": "true", "diff.renames": "false",
+		"commit.cleanup": "strip", "merge.ff": "only", "merge.autoStash": "true", "status.renames": "false"} {
+		gittest.Git(t, dir, "config", k, v)
+	}
+	r := open(t, dir, git.Options{})
+	gittest.WriteFile(t, dir, "été/new file.md", "x\n")
+	os.Rename(filepath.Join(dir, "README.md"), filepath.Join(dir, "README.txt"))
+	got := changeSet(commit(t, r, "autosync on laptop: x\n\n# kept\n"))
+	if want := []string{"add été/new file.md", "rename README.md -> README.txt"}; !slices.Equal(got, want) {
+		t.Errorf("staged %q, want %q", got, want)
+	}
+	log, err := r.Log(t.Context(), 1)
+	if err != nil || len(log) != 1 || log[0].Device != "laptop" || !slices.Equal(log[0].Files, []string{"README.md", "README.txt", "été/new file.md"}) {
+		t.Errorf("Log = %+v, %v", log, err)
+	}
+	if body := gittest.Git(t, dir, "log", "-1", "--format=%B"); !strings.Contains(body, "# kept") {
+		t.Errorf("commit.cleanup=strip ate a line:\n%s", body)
+	}
+	// merge.ff=only must not stop autosync's merges.
+	other := gittest.Clone(t, remote, "b")
+	gittest.WriteFile(t, other, "b.txt", "b\n")
+	gittest.Git(t, other, "add", ".")
+	gittest.Git(t, other, "commit", "-qm", "b")
+	gittest.Git(t, other, "push", "-q", "origin", "main")
+	res, err := r.Pull(t.Context(), "laptop", when)
+	if err != nil || res.Merge == nil {
+		t.Errorf("Pull = %+v, %v", res, err)
+	}
+	assertClean(t, dir)
+}
