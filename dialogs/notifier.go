@@ -300,15 +300,15 @@ func (n *Notifier) compose(batch []syncer.Event) (Notification, bool) {
 	top := lines[0]
 	note := Notification{Title: top.title, Body: top.body, Icon: top.icon, Urgent: top.urgent}
 	if len(lines) > 1 {
-		// Several things happened: the most important one is the title,
-		// and each gets one line.
-		var body []string
-		for i, l := range lines {
-			if i == 6 {
-				body = append(body, fmt.Sprintf("… and %d more", len(lines)-i))
+		// Several things happened: the most important one is said in
+		// full (a conflict still names its files), the others in a line.
+		body := []string{top.body}
+		for i, l := range lines[1:] {
+			if i == 5 {
+				body = append(body, fmt.Sprintf("… and %d more", len(lines)-1-i))
 				break
 			}
-			body = append(body, l.title)
+			body = append(body, "Also: "+l.title)
 		}
 		note.Title = fmt.Sprintf("%s (+%d more)", top.title, len(lines)-1)
 		note.Body = strings.Join(body, "\n")

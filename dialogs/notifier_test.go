@@ -111,7 +111,7 @@ func TestNotificationTexts(t *testing.T) {
 		{"offline", []syncer.Event{{Kind: syncer.EventOffline, Folder: "/h/notes", Name: "notes", Err: errors.New("could not resolve host")}},
 			Notification{Title: "notes is offline", Body: "Cannot reach the remote (could not resolve host). Changes are kept and sent once it is back; retrying in the background.", Icon: "offline"}},
 		{"mixed: the most important is the title", []syncer.Event{commitEv("notes", "a"), {Kind: syncer.EventConflict, Folder: "/h/notes", Name: "notes", Conflicts: []vcs.Conflict{{Path: "x"}}}, commitEv("photos", "b")},
-			Notification{Title: "Conflict in notes (+2 more)", Body: "Conflict in notes\nnotes: committed 1 change\nphotos: committed 1 change", Icon: "conflict"}},
+			Notification{Title: "Conflict in notes (+2 more)", Body: "Both versions were kept: x. Compare them and delete the copy you do not need.\nAlso: notes: committed 1 change\nAlso: photos: committed 1 change", Icon: "conflict"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := NewNotifier(NotifierOptions{Send: func(Notification) error { return nil }})

@@ -103,6 +103,71 @@ func watchTooltips(t *testing.T, conn *dbus.Conn, owner string) *tooltipLog {
 	return l
 }
 
+// notifyLog records every Notify call on the bus (as a monitor, on a
+// connection of its own): "summary\tbody" per call.
+type notifyLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (l *notifyLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.seen...)
+}
+
+func watchNotify(t *testing.T) *notifyLog {
+	t.Helper()
+	conn, err := dbus.SessionBusPrivate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	rule := "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
+	if call := conn.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, []string{rule}, uint32(0)); call.Err != nil {
+		t.Fatal(call.Err)
+	}
+	ch := make(chan *dbus.Message, 100)
+	conn.Eavesdrop(ch)
+	l := &notifyLog{}
+	go func() {
+		for m := range ch {
+			if len(m.Body) >= 5 {
+				summary, _ := m.Body[3].(string)
+				body, _ := m.Body[4].(string)
+				l.mu.Lock()
+				l.seen = append(l.seen, summary+"\t"+body)
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+// notified waits for a Notify call whose "summary\tbody" contains all parts.
+func notified(t *testing.T, l *notifyLog, parts ...string) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("a notification with %q", parts), func() (bool, string) {
+		seen := l.list()
+		for _, n := range seen {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(n, p)
+			}
+			if all {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%q", seen)
+	})
+}
+
 // inOrder reports whether each of wants occurs in seen, in this order.
 func inOrder(seen []string, wants ...string) bool {
 	i := 0
@@ -175,6 +240,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	p.item = conn.Object(p.owner, "/StatusNotifierItem")
 	p.menu = conn.Object(p.owner, "/StatusNotifierItem/menu")
 	tips := watchTooltips(t, conn, p.owner)
+	notes := watchNotify(t)
 	p.waitState("idle", "up to date")
 	p.waitMenu("notes — synced just now")
 	commits := gittest.CommitCount(t, remote, "main")
@@ -190,6 +256,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		seen := tips.list()
 		return inOrder(seen, "committing…", "pushing…", "up to date"), fmt.Sprintf("%q", seen)
 	})
+	notified(t, notes, "notes: synced 1 change\tAdded todo.txt")
 	eventually(t, "Recent changes to list the commit", func() (bool, string) {
 		m, err := p.layout()
 		r, _ := m.find("Recent changes")
@@ -211,17 +278,51 @@ func TestTrayEndToEnd(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling a real process
 	}
 
-	// Resume: the waiting save is committed and pushed.
+	// Meanwhile another machine changes the same file.
+	other := gittest.Clone(t, remote, "other")
+	gittest.WriteFile(t, other, "todo.txt", "buy oat milk\n")
+	gittest.Git(t, other, "commit", "-q", "-am", "other machine: edit todo.txt")
+	gittest.Git(t, other, "push", "-q")
+
+	// Resume: the waiting save is committed, the other machine's version
+	// pulled, both kept; the tray lists the conflict copy, a notification
+	// names it, and our version reaches the remote.
 	p.click("Resume")
-	eventually(t, "the paused save committed and pushed after Resume", func() (bool, string) {
-		n := gittest.CommitCount(t, remote, "main")
-		return n == commits+2, fmt.Sprint(n, " commits")
+	var copyName string
+	eventually(t, "a conflict copy of todo.txt", func() (bool, string) {
+		m, _ := filepath.Glob(filepath.Join(folder, "todo (conflict from e2e *).txt"))
+		if len(m) == 1 {
+			copyName = filepath.Base(m[0])
+		}
+		return len(m) == 1, fmt.Sprint(gittest.Files(t, folder))
+	})
+	if got := gittest.ReadFile(t, folder, "todo.txt"); got != "buy oat milk\n" {
+		t.Errorf("todo.txt = %q, want the other machine's version", got)
+	}
+	if got := gittest.ReadFile(t, folder, copyName); got != "buy milk\nand bread\n" {
+		t.Errorf("the conflict copy = %q, want this machine's version", got)
+	}
+	p.waitState("conflict", "1 conflict to look at")
+	p.waitMenu("Conflicts", copyName)
+	notified(t, notes, "Conflict in notes", "todo.txt", copyName)
+	eventually(t, "our version of todo.txt on the remote", func() (bool, string) {
+		out, err := gittest.Run(remote, "ls-tree", "--name-only", "main")
+		return err == nil && strings.Contains(out, copyName), out
+	})
+	// Handled: the user deletes the copy; the Conflicts menu goes away.
+	if err := os.Remove(filepath.Join(folder, copyName)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the Conflicts submenu to go once the copy is gone", func() (bool, string) {
+		m, err := p.layout()
+		_, shown := m.find("Conflicts")
+		return err == nil && !shown, m.String()
 	})
 	p.waitState("idle", "up to date")
 
 	// Sync now: the tray asks, the engine runs a cycle (it fetches: a
 	// commit another machine pushed arrives without waiting for the poll).
-	other := gittest.Clone(t, remote, "other")
+	gittest.Git(t, other, "pull", "-q")
 	gittest.WriteFile(t, other, "from-other.txt", "hello\n")
 	gittest.Git(t, other, "add", "from-other.txt")
 	gittest.Git(t, other, "commit", "-q", "-m", "from the other machine")
@@ -231,6 +332,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		_, err := os.Stat(filepath.Join(folder, "from-other.txt"))
 		return err == nil, fmt.Sprint(err)
 	})
+	notified(t, notes, "notes: changes from", "from-other.txt")
 
 	// Quit: exit code 0, off the bus.
 	p.click("Quit")
