@@ -247,12 +247,25 @@ func TestPromptOnDesktop(t *testing.T) {
 		// on the fly, which loses one now and then. Unicode is checked
 		// through the prefilled text below.
 		xdo(t, "type", "--delay", "15", "--", "Plan for Tuesday: 'single' and \"double\" quotes; $HOME \\n")
-		screenshot(t, "commit-dialog")
 		xdo(t, "key", "--clearmodifiers", "Return")
 		if got := result(t, res); got != "Plan for Tuesday: 'single' and \"double\" quotes; $HOME \\n" {
 			t.Errorf("message %q", got)
 		}
 	})
+	if os.Getenv("AUTOSYNC_SCREENSHOTS") != "" {
+		t.Run("screenshot", func(t *testing.T) {
+			exec.Command("dunstctl", "close-all").Run()
+			res := dialog(t, p, t.Context(), "/home/u/notes", "autosync on laptop: edit todo.txt, add plan.md")
+			focus(t, title)
+			xdo(t, "key", "--clearmodifiers", "ctrl+a")
+			xdo(t, "type", "--delay", "15", "--", "Plan for Tuesday's meeting")
+			screenshot(t, "commit-dialog")
+			xdo(t, "key", "--clearmodifiers", "Return")
+			if got := result(t, res); got != "Plan for Tuesday's meeting" {
+				t.Errorf("message %q", got)
+			}
+		})
+	}
 	t.Run("OK keeps the generated text", func(t *testing.T) {
 		const unicode = "autosync on hôst: edit ünïcode ✓ 日本.txt"
 		res := dialog(t, p, t.Context(), "/home/u/notes", unicode)

@@ -94,7 +94,7 @@ func (p *Prompter) CommitMessage(ctx context.Context, folder, generated string) 
 		opts = append(opts, zenity.WindowIcon(icon))
 	}
 	text := "Describe the changes in " + filepath.Base(folder) + ".\nCancel, or no answer within " +
-		time.Until(deadline(ctx)).Round(time.Second).String() + ", commits with the message below."
+		time.Until(deadline(ctx)).Round(time.Second).String() + ", uses the suggested message."
 	start := time.Now()
 	msg, err := zenity.Entry(text, opts...)
 	switch {
