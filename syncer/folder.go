@@ -50,6 +50,10 @@ type FolderOptions struct {
 	// Batches are the watcher's hints; nil means no watcher (periodic scans
 	// at ScanInterval, or only on triggers).
 	Batches <-chan watch.Batch
+	// WatchReady, when set, is closed once the watcher has set up its
+	// watches. The first scan waits for it: a change made before the
+	// watches exist is seen by that scan, any later one by the watcher.
+	WatchReady <-chan struct{}
 
 	CommitDelay time.Duration // quiet period (default 2s)
 	MaxDelay    time.Duration // upper bound on waiting for quiet (default 60s)
@@ -227,6 +231,13 @@ func (f *Folder) Run(ctx context.Context) error {
 	f.mu.Lock()
 	f.paused = f.wantPaus
 	f.mu.Unlock()
+	if f.opts.WatchReady != nil {
+		select {
+		case <-f.opts.WatchReady:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	f.startup(ctx, opCtx)
 
 	timer := time.NewTimer(time.Hour)

@@ -135,6 +135,24 @@ func (r *fakeRepo) Conflicts(context.Context) ([]vcs.Conflict, error) {
 
 func (r *fakeRepo) RemoteURL(context.Context) (string, error) { return "ssh://host/notes.git", nil }
 
+func (r *fakeRepo) aheadBy() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ahead
+}
+
+func (r *fakeRepo) messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.commits...)
+}
+
+func (r *fakeRepo) scans() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stages
+}
+
 func (r *fakeRepo) counts() (commits, pulls, pushes int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -303,8 +321,8 @@ func TestHintsOlderThanTheLastScanAreIgnored(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
-		if repo.stages != 1 {
-			t.Fatalf("%d scans, want only the startup one", repo.stages)
+		if repo.scans() != 1 {
+			t.Fatalf("%d scans, want only the startup one", repo.scans())
 		}
 	})
 }
@@ -336,7 +354,7 @@ func TestOfflineBacksOffAndRecovers(t *testing.T) {
 		if _, pulls, _ := repo.counts(); pulls != 4 {
 			t.Fatalf("%d pull attempts, want 3 failed + 1 good (backoff, not a hot loop)", pulls)
 		}
-		if repo.ahead != 0 {
+		if repo.aheadBy() != 0 {
 			t.Fatal("the offline commit was not pushed after recovery")
 		}
 		if h.count(EventOffline) != 1 || h.count(EventBackOnline) != 1 {
@@ -354,8 +372,8 @@ func TestRejectedPushPullsAndRetries(t *testing.T) {
 		time.Sleep(4 * time.Second)
 		synctest.Wait()
 		_, pulls, pushes := repo.counts()
-		if pushes != 3 || repo.ahead != 0 {
-			t.Fatalf("%d pushes (ahead %d), want 2 rejected + 1 accepted", pushes, repo.ahead)
+		if pushes != 3 || repo.aheadBy() != 0 {
+			t.Fatalf("%d pushes (ahead %d), want 2 rejected + 1 accepted", pushes, repo.aheadBy())
 		}
 		if pulls != 3 {
 			t.Fatalf("%d pulls, want 1 at start + 1 per rejection", pulls)
@@ -423,7 +441,7 @@ func TestRepositoryNeedingTheUserIsNotTouchedUntilFixed(t *testing.T) {
 		if s.State != Error || !s.NeedsUser || s.LastError == "" {
 			t.Fatalf("snapshot %+v: want error that needs the user", s)
 		}
-		if c, p, _ := repo.counts(); c != 0 || p != 0 || repo.stages != 0 {
+		if c, p, _ := repo.counts(); c != 0 || p != 0 || repo.scans() != 0 {
 			t.Fatal("touched a repository that needs the user")
 		}
 		h.save("y.md")
@@ -529,10 +547,11 @@ func TestPromptedCommitMessage(t *testing.T) {
 				h.save("a.md")
 				time.Sleep(2*time.Second + 40*time.Second)
 				synctest.Wait()
-				if len(repo.commits) != 1 {
-					t.Fatalf("%d commits, want 1", len(repo.commits))
+				msgs := repo.messages()
+				if len(msgs) != 1 {
+					t.Fatalf("%d commits, want 1", len(msgs))
 				}
-				if got := repo.commits[0]; len(got) < len(tt.prefix) || got[:len(tt.prefix)] != tt.prefix {
+				if got := msgs[0]; len(got) < len(tt.prefix) || got[:len(tt.prefix)] != tt.prefix {
 					t.Fatalf("commit message %q, want it to start with %q", got, tt.prefix)
 				}
 			})
@@ -588,10 +607,10 @@ func TestDegradedWatchingFallsBackToPeriodicScans(t *testing.T) {
 		if c, _, _ := repo.counts(); c != 1 {
 			t.Fatalf("%d commits: the periodic scan did not find the change", c)
 		}
-		scans := repo.stages
+		scans := repo.scans()
 		time.Sleep(5 * degradedScan)
 		synctest.Wait()
-		if got := repo.stages - scans; got < 4 || got > 6 {
+		if got := repo.scans() - scans; got < 4 || got > 6 {
 			t.Fatalf("%d scans in %v, want one every %v", got, 5*degradedScan, degradedScan)
 		}
 		if h.count(EventWarning) != 1 {

@@ -90,6 +90,7 @@ func Open(ctx context.Context, fc config.Folder, s Setup) (*Opened, error) {
 		Device:      s.Device,
 		Repo:        repo,
 		Batches:     w.Batches(),
+		WatchReady:  w.Ready(),
 		CommitDelay: fc.CommitDelay.D(),
 		MaxDelay:    fc.MaxDelay.D(),
 		PushDelay:   fc.PushDelay.D(),

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ type proc struct {
 	name    string
 	ctlDir  string
 	cmd     *exec.Cmd
-	log     *bytes.Buffer
+	log     *syncBuffer
 	exited  chan struct{}
 	waitErr error
 }
@@ -56,9 +57,12 @@ func (p *proc) env() []string {
 // startProc runs `autosync --config CFG` for one folder with fast delays.
 func startProc(t *testing.T, name, folder string, poll string) *proc {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.toml")
-	content := fmt.Sprintf(`device_name = %q
+	return startConfig(t, name, folderConfig(name, folder, poll))
+}
+
+// folderConfig is a configuration for one folder with fast delays.
+func folderConfig(name, folder, poll string) string {
+	return fmt.Sprintf(`device_name = %q
 log_level = "debug"
 
 [[folder]]
@@ -67,10 +71,18 @@ commit_delay = "300ms"
 push_delay = "50ms"
 poll_interval = %q
 `, name, folder, poll)
+}
+
+// startConfig runs `autosync --config CFG` with the given configuration
+// and waits until its first folder is idle.
+func startConfig(t *testing.T, name, content string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{t: t, name: name, ctlDir: filepath.Join(dir, "ctl"), log: &bytes.Buffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, name: name, ctlDir: filepath.Join(dir, "ctl"), log: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, "--config", cfg, "--no-tray")
 	p.cmd.Env = p.env()
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
@@ -90,6 +102,25 @@ poll_interval = %q
 		return ok && len(st) == 1 && st[0].Folders[0].State == syncer.Idle
 	})
 	return p
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writes and the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // ctl runs a client command against this process and returns its output
