@@ -28,4 +28,3 @@ func (d *desktop) start(ctx context.Context, m *syncer.Manager, logger *slog.Log
 
 // run runs the tray on the calling (main) goroutine until ctx is done.
 func (d *desktop) run(ctx context.Context, a *app, quit context.CancelFunc) {}
-
