@@ -39,7 +39,9 @@
 // (the time is the merge's, in local time; ".bashrc" becomes
 // ".bashrc (conflict from ...)"; " 2", " 3"... are added before the closing
 // parenthesis if that name is taken). A file changed on one side and
-// deleted on the other keeps the changed version. Resolutions are written
+// deleted on the other keeps the changed version. A file on one side where
+// the other has a folder of that name is saved as a conflict copy beside the
+// folder. Resolutions are written
 // from the blobs git recorded for each side (with the file mode, executable
 // bit and symbolic links kept), so conflict markers never reach a commit;
 // a final check refuses the merge if a staged file gained marker lines that
@@ -51,6 +53,17 @@
 // Check finds the marker and aborts it. A merge, rebase or other operation
 // the user started is never touched: Check reports it with the command that
 // finishes it.
+// Two histories with no commit in common (most likely a folder pointed at
+// the wrong remote) are not merged either.
+//
+// A stale index.lock (left by a git that crashed) is removed by Check only
+// when no git process runs in the repository: on Linux it looks at
+// /proc/*/cwd; elsewhere it waits until the lock is ten minutes old.
+//
+// When autosync is told to stop during a merge, git merge itself gets a
+// grace period (git updates the working tree before it records the merge,
+// so killing it halfway would leave changed files and no merge to abort);
+// the steps after it are cancelled and the merge is aborted.
 //
 // # What is committed
 //
