@@ -290,3 +290,35 @@ func TestStageAndCommitRefuseDuringTheUsersMerge(t *testing.T) {
 		t.Errorf("the user's merge was concluded")
 	}
 }
+
+func TestCheckForgetsMarkerOfAFinishedMerge(t *testing.T) {
+	t.Parallel()
+	remote := gittest.NewRemote(t)
+	dir := gittest.Clone(t, remote, "a")
+	r := open(t, dir, git.Options{})
+	// A crash after the merge commit, before the marker was removed: the
+	// conflict copy is committed and must stay; an untracked leftover copy
+	// (its content is in HEAD) goes.
+	committed := "notes (conflict from a 2026-01-01 000000).md"
+	leftover := "other (conflict from a 2026-01-01 000000).md"
+	gittest.WriteFile(t, dir, committed, "kept\n")
+	gittest.Git(t, dir, "add", ".")
+	gittest.Git(t, dir, "commit", "-qm", "merge")
+	gittest.WriteFile(t, dir, leftover, "x\n")
+	marker := filepath.Join(dir, gittest.Git(t, dir, "rev-parse", "--git-path", "autosync-merge"))
+	if err := os.WriteFile(marker, []byte(gittest.Git(t, dir, "rev-parse", "HEAD")+"\n"+committed+"\x00"+leftover+"\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Check(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); !os.IsNotExist(err) {
+		t.Errorf("marker still there: %v", err)
+	}
+	if gittest.ReadFile(t, dir, committed) != "kept\n" {
+		t.Errorf("committed copy touched")
+	}
+	if _, err := os.Stat(filepath.Join(dir, leftover)); !os.IsNotExist(err) {
+		t.Errorf("untracked leftover copy still there")
+	}
+}

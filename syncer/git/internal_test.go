@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autosync-dev/autosync/syncer/gittest"
 	"github.com/autosync-dev/autosync/syncer/vcs"
@@ -181,4 +182,17 @@ func TestAfterGrace(t *testing.T) {
 			t.Fatal("still running after the grace period")
 		}
 	})
+}
+
+func TestConflictNameFitsInAFileName(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	long := strings.Repeat("é", 120) + ".txt" // 244 bytes
+	got := conflictName("dir/"+long, "laptop", now, 12)
+	base := got[len("dir/"):]
+	if len(base) > 255 || !utf8.ValidString(base) || !strings.HasSuffix(base, " (conflict from laptop 2026-01-02 030405 12).txt") {
+		t.Errorf("conflictName = %q (%d bytes)", base, len(base))
+	}
+	if orig, _, _, ok := parseConflictName(got); !ok || !strings.HasPrefix("dir/"+long, strings.TrimSuffix(orig, ".txt")) {
+		t.Errorf("parseConflictName(%q) = %q, %v", got, orig, ok)
+	}
 }

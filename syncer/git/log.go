@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autosync-dev/autosync/syncer/vcs"
 )
@@ -114,7 +115,33 @@ func conflictName(rel, device string, now time.Time, n int) string {
 	if n > 1 {
 		tag += " " + strconv.Itoa(n)
 	}
+	// Most file systems allow 255 bytes per name: shorten the stem rather
+	// than fail to write the copy (and so fail the whole merge).
+	if over := len(stem) + len(" ("+tag+")") + len(ext) - maxNameBytes; over > 0 {
+		stem = truncateUTF8(stem, len(stem)-over)
+		if stem == "" {
+			stem = "file"
+		}
+	}
 	return dir + stem + " (" + tag + ")" + ext
+}
+
+// maxNameBytes is the usual limit of a file name's length (ext4, APFS,
+// NTFS in UTF-16 units is more lenient).
+const maxNameBytes = 255
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // safeDevice makes a device name usable in a file name on every system the
