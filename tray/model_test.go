@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +181,23 @@ func TestModelConflicts(t *testing.T) {
 	got = Model([]syncer.Snapshot{s, snap("b", syncer.Idle)}, now, false).Conflicts
 	if len(got) != maxConflicts || got[0].Label != "notes: f (conflict)" || got[maxConflicts-1].Label != "… and 5 more" {
 		t.Errorf("14 conflicts: %+v", got)
+	}
+}
+
+// BenchmarkModel: the tray recomputes the model on every snapshot change;
+// ten folders with full recent/conflict lists is a generous case.
+func BenchmarkModel(b *testing.B) {
+	var snaps []syncer.Snapshot
+	for i := range 10 {
+		s := snap(fmt.Sprintf("folder%d", i), syncer.State(i%9))
+		for j := range 10 {
+			s.Recent = append(s.Recent, vcs.Commit{Subject: "edit file.txt", Device: "laptop", Time: now.Add(-time.Duration(j) * time.Minute)})
+			s.Conflicts = append(s.Conflicts, vcs.Conflict{Path: "a.txt", Copy: "a (conflict).txt"})
+		}
+		snaps = append(snaps, s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Model(snaps, now, true)
 	}
 }
