@@ -98,6 +98,9 @@ type Notifier struct {
 	// offline remembers which folders we told are offline: an outage is
 	// announced once, and "back online" only after an "offline".
 	offline map[string]bool
+	// failing is set after a failed send: the next failures are logged at
+	// debug level only, until a send works again (no daemon = no log spam).
+	failing bool
 }
 
 // NewNotifier makes a Notifier. With the default Send it sets beeep's
@@ -194,8 +197,15 @@ func (n *Notifier) flush(batch []syncer.Event) {
 	if !ok {
 		return
 	}
-	if err := n.o.Send(note); err != nil {
-		n.log.Warn("notification not shown; is a notification daemon running?", "title", note.Title, "err", err)
+	err := n.o.Send(note)
+	switch {
+	case err == nil:
+		n.failing = false
+	case n.failing:
+		n.log.Debug("notification not shown", "title", note.Title, "err", err)
+	default:
+		n.failing = true
+		n.log.Warn("notification not shown; is a notification daemon running? (further failures are logged at debug level)", "title", note.Title, "err", err)
 	}
 }
 

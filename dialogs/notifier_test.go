@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -233,5 +234,45 @@ func TestCloseFlushes(t *testing.T) {
 			t.Errorf("after close: %+v, want one notification at once", got)
 		}
 		stop()
+	})
+}
+
+// Without a notification daemon every send fails: the log says so once, not
+// once per notification.
+func TestSendFailureLoggedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs strings.Builder
+		fail := true
+		n := NewNotifier(NotifierOptions{
+			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+			Send: func(Notification) error {
+				if fail {
+					return errors.New("The name org.freedesktop.Notifications was not provided by any .service files")
+				}
+				return nil
+			},
+		})
+		events := make(chan syncer.Event)
+		go n.Run(t.Context(), events)
+		send := func() {
+			events <- commitEv("notes", "a")
+			time.Sleep(time.Minute)
+			synctest.Wait() // the notifier is idle again: no race on fail and logs
+		}
+		send()
+		send()
+		send()
+		if c := strings.Count(logs.String(), "level=WARN"); c != 1 {
+			t.Errorf("%d warnings for three failed sends, want 1:\n%s", c, logs.String())
+		}
+		fail = false
+		send()
+		fail = true
+		send()
+		if c := strings.Count(logs.String(), "level=WARN"); c != 2 {
+			t.Errorf("after a success, a new failure should warn again:\n%s", logs.String())
+		}
+		close(events)
+		synctest.Wait()
 	})
 }
