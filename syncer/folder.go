@@ -499,7 +499,7 @@ func (f *Folder) commitStep(ctx, opCtx context.Context) bool {
 	if f.opts.Prompter != nil {
 		f.setState(Committing, "waiting for a commit message")
 		pctx, cancel := context.WithTimeout(ctx, f.opts.AskTimeout+promptSlack)
-		answer, err := f.opts.Prompter.CommitMessage(pctx, f.snap.Name, msg)
+		answer, err := f.opts.Prompter.CommitMessage(pctx, f.opts.Path, msg)
 		cancel()
 		switch {
 		case err != nil:

@@ -297,5 +297,10 @@ func (a *app) addTransports(ctx context.Context) error {
 
 var _ control.Handler = (*app)(nil)
 
-// errNotImplemented is returned by parts not built into this binary.
-var errNotImplemented = fmt.Errorf("not available in this build")
+// absPath makes p absolute, keeping it as it is if that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
