@@ -658,3 +658,34 @@ func TestTrayMenuScreenshot(t *testing.T) {
 	p.expectLine("exited")
 	p.cmd.Wait()
 }
+
+// A config reload can change the number of folders: the menu is rebuilt and
+// its items still work.
+func TestTrayFolderListChanges(t *testing.T) {
+	conn := needDesktop(t)
+	a, b := "/home/user/notes", "/home/user/photos"
+	p := startTray(t, conn, []syncer.Snapshot{testSnap(a, syncer.Idle)})
+	p.waitMenu("notes — synced 2 min ago")
+	p.waitMenu("Open folder")
+	p.set([]syncer.Snapshot{testSnap(a, syncer.Idle), testSnap(b, syncer.Idle)})
+	p.waitMenu("photos — synced 2 min ago", "Pause")
+	m := p.waitMenu("Pause all")
+	if _, ok := m.find("Open folder"); ok {
+		t.Errorf("the single-folder Open folder survived the rebuild:\n%s", m)
+	}
+	if n := strings.Count(m.String(), "\"Quit\""); n != 1 {
+		t.Errorf("%d Quit items after the rebuild:\n%s", n, m)
+	}
+	p.click("photos — synced 2 min ago", "Pause")
+	p.expectLine("call Pause " + b)
+	p.waitMenu("photos — paused", "Resume")
+	p.set([]syncer.Snapshot{testSnap(a, syncer.Idle)})
+	p.waitMenu("Open folder")
+	p.click("Pause")
+	p.expectLine("call Pause ")
+	p.click("Quit")
+	p.expectLine("exited")
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("tray process after Quit: %v", err)
+	}
+}
