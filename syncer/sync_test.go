@@ -163,7 +163,13 @@ func (m *machine) count(kind syncer.EventKind) int {
 // their trees are identical.
 func synced(t *testing.T, remote string, ms ...*machine) {
 	t.Helper()
-	eventually(t, 30*time.Second, "all machines at the remote's head", func() bool {
+	syncedWithin(t, 30*time.Second, remote, ms...)
+}
+
+// syncedWithin is synced with a deadline of limit.
+func syncedWithin(t *testing.T, limit time.Duration, remote string, ms ...*machine) {
+	t.Helper()
+	eventually(t, limit, "all machines at the remote's head", func() bool {
 		want, err := gittest.Run(remote, "rev-parse", "main")
 		if err != nil {
 			return false
@@ -336,7 +342,9 @@ func TestTenThousandFilesGiveFewCommits(t *testing.T) {
 	if err := os.Rename(src, filepath.Join(a.dir, "photos")); err != nil {
 		t.Fatal(err)
 	}
-	synced(t, remote, a)
+	// Generous: git itself needs seconds for 10k files on a slow disk (see
+	// docs/benchmarks.md for the numbers); this test counts commits.
+	syncedWithin(t, 3*time.Minute, remote, a)
 	if n := countPrefix(subjects(t, remote), "autosync on laptop"); n < 1 || n > 3 {
 		t.Fatalf("%d commits for 10k files dropped at once, want 1 to 3", n)
 	}

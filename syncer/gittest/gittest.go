@@ -62,7 +62,10 @@ func Isolate(dir string) error {
 	cfg := "[user]\n\tname = Test User\n\temail = test@example.invalid\n" +
 		"[init]\n\tdefaultBranch = main\n" +
 		"[core]\n\tautocrlf = false\n" +
-		"[protocol \"file\"]\n\tallow = always\n"
+		"[protocol \"file\"]\n\tallow = always\n" +
+		// A detached auto-gc after a big commit would still be writing
+		// in .git when the test removes its temp dir.
+		"[gc]\n\tautoDetach = false\n"
 	if err := os.WriteFile(global, []byte(cfg), 0o600); err != nil {
 		return err
 	}
