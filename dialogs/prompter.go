@@ -25,8 +25,9 @@ const DefaultAskTimeout = 30 * time.Second
 // PrompterOptions configure a Prompter. The zero value works.
 type PrompterOptions struct {
 	// Timeout bounds every dialog; the context passed to CommitMessage may
-	// end it sooner (the engine passes the folder's ask_timeout that way).
-	// Default DefaultAskTimeout.
+	// end it sooner. Zero: the context's deadline alone (the engine passes
+	// the folder's ask_timeout that way), or DefaultAskTimeout when the
+	// context has none.
 	Timeout time.Duration
 	// TimeoutFor, when set and positive for a folder (its path), replaces
 	// Timeout for that folder: the folder's ask_timeout.
@@ -51,7 +52,6 @@ var _ syncer.Prompter = (*Prompter)(nil)
 // NewPrompter makes a Prompter.
 func NewPrompter(opts PrompterOptions) *Prompter {
 	opts.AppName = cmp.Or(opts.AppName, "autosync")
-	opts.Timeout = cmp.Or(opts.Timeout, DefaultAskTimeout)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -75,13 +75,7 @@ func (p *Prompter) CommitMessage(ctx context.Context, folder, generated string) 
 		p.log.Debug("no commit message dialog: "+why, "folder", folder)
 		return generated, nil
 	}
-	timeout := p.o.Timeout
-	if p.o.TimeoutFor != nil {
-		if d := p.o.TimeoutFor(folder); d > 0 {
-			timeout = d
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithDeadline(ctx, p.limit(ctx, folder))
 	defer cancel()
 	opts := []zenity.Option{
 		zenity.Title(p.Title(folder)),
@@ -111,6 +105,26 @@ func (p *Prompter) CommitMessage(ctx context.Context, folder, generated string) 
 		p.log.Warn("commit message dialog failed; using the generated message", "folder", folder, "err", err)
 	}
 	return generated, nil
+}
+
+// limit is when the dialog for folder closes by itself: the folder's
+// timeout, else Timeout, else the context's deadline, else
+// DefaultAskTimeout; never later than the context's deadline.
+func (p *Prompter) limit(ctx context.Context, folder string) time.Time {
+	timeout := p.o.Timeout
+	if p.o.TimeoutFor != nil {
+		if d := p.o.TimeoutFor(folder); d > 0 {
+			timeout = d
+		}
+	}
+	d, ok := ctx.Deadline()
+	switch {
+	case timeout > 0 && (!ok || time.Now().Add(timeout).Before(d)):
+		return time.Now().Add(timeout)
+	case ok:
+		return d
+	}
+	return time.Now().Add(DefaultAskTimeout) // never wait forever
 }
 
 func deadline(ctx context.Context) time.Time {

@@ -288,6 +288,9 @@ func TestTrayEndToEnd(t *testing.T) {
 	// pulled, both kept; the tray lists the conflict copy, a notification
 	// names it, and our version reaches the remote.
 	p.click("Resume")
+	// The tray shows the conflict once the engine has resolved it; the
+	// working tree is only looked at then (mid-merge it holds markers).
+	p.waitState("conflict", "1 conflict to look at")
 	var copyName string
 	eventually(t, "a conflict copy of todo.txt", func() (bool, string) {
 		m, _ := filepath.Glob(filepath.Join(folder, "todo (conflict from e2e *).txt"))
@@ -296,14 +299,13 @@ func TestTrayEndToEnd(t *testing.T) {
 		}
 		return len(m) == 1, fmt.Sprint(gittest.Files(t, folder))
 	})
+	p.waitMenu("Conflicts", copyName)
 	if got := gittest.ReadFile(t, folder, "todo.txt"); got != "buy oat milk\n" {
 		t.Errorf("todo.txt = %q, want the other machine's version", got)
 	}
 	if got := gittest.ReadFile(t, folder, copyName); got != "buy milk\nand bread\n" {
 		t.Errorf("the conflict copy = %q, want this machine's version", got)
 	}
-	p.waitState("conflict", "1 conflict to look at")
-	p.waitMenu("Conflicts", copyName)
 	notified(t, notes, "Conflict in notes", "todo.txt", copyName)
 	eventually(t, "our version of todo.txt on the remote", func() (bool, string) {
 		out, err := gittest.Run(remote, "ls-tree", "--name-only", "main")
