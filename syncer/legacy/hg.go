@@ -97,7 +97,7 @@ func (r *Repo) mergeHead(ctx context.Context, other, device string, now time.Tim
 	}
 	for _, line := range lines(res.stdout) {
 		status, p, ok := strings.Cut(line, "\x1f")
-		if !ok || status != "u" {
+		if !ok || !strings.EqualFold(status, "u") {
 			continue
 		}
 		cf, err := r.resolveFile(ctx, p, local, other, device, now)
@@ -113,8 +113,8 @@ func (r *Repo) mergeHead(ctx context.Context, other, device string, now time.Tim
 		return c, nil, fmt.Errorf("merge: list unresolved files: %w", err)
 	}
 	for _, line := range lines(res.stdout) {
-		if strings.HasPrefix(line, "u\x1f") {
-			return c, nil, fmt.Errorf("merge: %s is still unresolved after keeping both versions; the merge was abandoned", strings.TrimPrefix(line, "u\x1f"))
+		if status, p, _ := strings.Cut(line, "\x1f"); strings.EqualFold(status, "u") {
+			return c, nil, fmt.Errorf("merge: %s is still unresolved after keeping both versions; the merge was abandoned", p)
 		}
 	}
 	msg := "autosync on " + device + ": merge from " + short(other)

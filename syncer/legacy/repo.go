@@ -667,23 +667,29 @@ func (r *Repo) Status(ctx context.Context) (vcs.Status, error) {
 	var st vcs.Status
 	switch r.tool {
 	case toolHg:
-		res, err := r.own.run(ctx, "", []string{"hg", "log", "-r", ".", "-T", "{node}\x1f{branch}"})
+		// One call: the working copy's parent (marked @) and the draft
+		// changesets in its ancestry.
+		res, err := r.own.run(ctx, "", []string{"hg", "log", "-r", ". or (draft() and ::.)",
+			"-T", `{node}\x1f{branch}\x1f{phase}\x1f{ifcontains(rev, revset("."), "@")}\n`})
 		if err != nil {
 			return st, fmt.Errorf("status: %w", err)
 		}
-		node, branch, _ := strings.Cut(strings.TrimSpace(res.stdout), "\x1f")
-		if strings.Trim(node, "0") != "" {
-			st.Head = node
+		for _, line := range lines(res.stdout) {
+			f := strings.Split(line, "\x1f")
+			if len(f) != 4 {
+				continue
+			}
+			if f[3] == "@" {
+				if strings.Trim(f[0], "0") != "" {
+					st.Head = f[0]
+				}
+				st.Branch = f[1]
+			}
+			if f[2] == "draft" && !r.opts.LocalOnly {
+				st.Ahead++
+			}
 		}
-		st.Branch, st.Upstream = branch, "default"
-		if r.opts.LocalOnly {
-			return st, nil
-		}
-		res, err = r.own.run(ctx, "", []string{"hg", "log", "-r", "draft() and ::.", "-T", "x"})
-		if err != nil {
-			return st, fmt.Errorf("status: %w", err)
-		}
-		st.Ahead = len(strings.TrimSpace(res.stdout))
+		st.Upstream = "default"
 	case toolGit:
 		head, err := r.head(ctx)
 		if err != nil {
