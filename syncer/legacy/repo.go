@@ -270,7 +270,9 @@ func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped
 			return nil, nil, ctx.Err()
 		}
 		if cmdErr != nil {
-			r.log.Warn("a per-file command failed; looking at the whole folder instead (startupcmd)", "path", p, "err", cmdErr)
+			// Not a warning: startupcmd below brings the tree in line;
+			// if it fails too, Stage fails and the user is told.
+			r.log.Info("a per-file command failed; looking at the whole folder instead (startupcmd)", "path", p, "err", cmdErr)
 			rescan = true
 		}
 	}
