@@ -4,6 +4,7 @@ package tray
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -348,4 +349,97 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Fatal("autosync did not exit within 20 s of Quit")
 	}
 	eventually(t, "the tray to leave the bus", func() (bool, string) { return !hasOwner(conn, p.owner), "" })
+}
+
+// startAutosync runs the real binary with config text in the desktop
+// session and returns the process and its combined output.
+func startAutosync(t *testing.T, config string) (*exec.Cmd, chan error, *bytes.Buffer) {
+	t.Helper()
+	bin, err := buildAutosync()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Env = append(os.Environ(), "AUTOSYNC_CONTROL_DIR="+filepath.Join(dir, "ctl"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"GORACE=halt_on_error=0 exitcode=0")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case err := <-exited:
+			exited <- err
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+		<-exited
+		if t.Failed() {
+			t.Logf("autosync's log:\n%s", logs.String())
+		}
+		checkRaces(t, logs.String())
+	})
+	return cmd, exited, logs
+}
+
+// TestCommitPromptEndToEnd: with ask_commit_message the real binary shows
+// the dialog; the typed text becomes the commit message; a file saved while
+// the dialog is open goes into the next commit; Escape on that one commits
+// with the generated message.
+func TestCommitPromptEndToEnd(t *testing.T) {
+	needDesktop(t)
+	gittest.Require(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is needed (the harness installs it)")
+	}
+	if !wired(t) {
+		t.Skip("cmd/autosync does not call tray.Run yet (the desktop stub): nothing to test end to end")
+	}
+	remote := gittest.NewRemote(t)
+	// "journal": the dialogs package tests, maybe running at the same time
+	// on the same screen, use dialogs titled for "notes".
+	folder := gittest.Clone(t, remote, "journal")
+	startAutosync(t, fmt.Sprintf("device_name = \"e2e\"\n\n[[folder]]\npath = %q\ncommit_delay = \"300ms\"\npush_delay = \"50ms\"\npoll_interval = \"1h\"\nask_commit_message = true\nask_timeout = \"20s\"\n", folder))
+	title := "^autosync: commit message for journal$"
+	xdo := func(args ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "xdotool", args...).Output()
+		if err != nil {
+			t.Fatalf("xdotool %q: %v", args, err)
+		}
+		w, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		return w
+	}
+	gittest.WriteFile(t, folder, "a.txt", "first\n")
+	w := xdo("search", "--sync", "--name", title)
+	gittest.WriteFile(t, folder, "b.txt", "saved while the dialog is open\n")
+	xdo("windowfocus", "--sync", w)
+	xdo("key", "--clearmodifiers", "ctrl+a")
+	xdo("type", "--delay", "15", "--", "Typed by the user")
+	xdo("key", "--clearmodifiers", "Return")
+	eventually(t, "the commit with the typed message on the remote", func() (bool, string) {
+		out, _ := gittest.Run(remote, "log", "--format=%s", "main")
+		return strings.Contains(out, "Typed by the user"), out
+	})
+	if files, _ := gittest.Run(remote, "show", "--name-only", "--format=", "main"); strings.TrimSpace(files) != "a.txt" {
+		t.Errorf("the typed commit holds %q, want only a.txt (b.txt came later)", files)
+	}
+	// b.txt asks again: Escape commits it with the generated message.
+	w = xdo("search", "--sync", "--name", title)
+	xdo("windowfocus", "--sync", w)
+	xdo("key", "--clearmodifiers", "Escape")
+	eventually(t, "b.txt committed with the generated message", func() (bool, string) {
+		out, _ := gittest.Run(remote, "log", "-1", "--format=%s", "--name-only", "main")
+		return strings.Contains(out, "b.txt") && strings.Contains(out, "autosync on e2e"), out
+	})
 }
