@@ -201,3 +201,26 @@ func BenchmarkModel(b *testing.B) {
 		Model(snaps, now, true)
 	}
 }
+
+func TestRefreshIn(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		snaps []syncer.Snapshot
+		want  time.Duration
+	}{
+		{"idle", []syncer.Snapshot{snap("a", syncer.Idle)}, 30 * time.Second},
+		{"offline, retry far", []syncer.Snapshot{snap("a", syncer.Offline, func(s *syncer.Snapshot) { s.NextRetry = now.Add(time.Minute) })}, offlineRefresh},
+		{"offline, retry soon", []syncer.Snapshot{snap("a", syncer.Idle), snap("b", syncer.Offline, func(s *syncer.Snapshot) { s.NextRetry = now.Add(2 * time.Second) })}, 2100 * time.Millisecond},
+		{"offline, retry passed", []syncer.Snapshot{snap("a", syncer.Offline, func(s *syncer.Snapshot) { s.NextRetry = now.Add(-time.Second) })}, 30 * time.Second},
+	} {
+		u := &ui{opts: Options{Source: staticSource(tc.snaps), Now: func() time.Time { return now }, Refresh: 30 * time.Second}}
+		if got := u.refreshIn(); got != tc.want {
+			t.Errorf("%s: refreshIn() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+type staticSource []syncer.Snapshot
+
+func (s staticSource) Snapshots() []syncer.Snapshot { return s }
+func (staticSource) Changed() <-chan struct{}       { return nil }

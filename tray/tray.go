@@ -175,7 +175,7 @@ func (u *ui) onExit() {
 
 func (u *ui) loop() {
 	defer u.wg.Done()
-	tick := time.NewTicker(u.opts.Refresh)
+	tick := time.NewTimer(u.refreshIn())
 	defer tick.Stop()
 	changed := u.opts.Source.Changed()
 	for {
@@ -191,10 +191,28 @@ func (u *ui) loop() {
 		case <-tick.C:
 			u.autostartOn = u.readAutostart() // the CLI may have changed it
 			u.redraw()
+			tick.Reset(u.refreshIn())
 		case a := <-u.actions:
 			u.handle(a)
 		}
 	}
+}
+
+// offlineRefresh is how often an "offline, retrying in 30s" countdown is
+// redrawn; arbitrary: fresh enough to read, rare enough for the bus.
+const offlineRefresh = 5 * time.Second
+
+// refreshIn is when relative times need redrawing next: every Refresh, or
+// sooner while a folder counts down to its next retry.
+func (u *ui) refreshIn() time.Duration {
+	d := u.opts.Refresh
+	now := u.opts.Now()
+	for _, s := range u.opts.Source.Snapshots() {
+		if s.State == syncer.Offline && s.NextRetry.After(now) {
+			d = min(d, offlineRefresh, s.NextRetry.Sub(now)+time.Second/10)
+		}
+	}
+	return d
 }
 
 func (u *ui) redraw() {
