@@ -38,6 +38,25 @@ remoteurlcmd = git config --get remote.origin.url
 // instances find each other's pushes by polling and `autosync sync`.
 func writeLegacy(t *testing.T, folder, syncmethod string) string {
 	t.Helper()
+	return writeLegacyWith(t, folder, syncmethod, gitDefaults)
+}
+
+// hgTemplates is the Mercurial set of dvcs-autosync's example.
+const hgTemplates = `[dvcs]
+statuscmd = test "` + "`hg status`" + `" = ""
+addcmd = hg add
+rmcmd = hg remove
+modifycmd =
+movecmd = hg mv %s %s
+startupcmd = hg addremove
+commitcmd = hg commit -m %s
+pushcmd = hg push
+pullcmd = hg pull -u
+remoteurlcmd = hg showconfig paths.default
+`
+
+func writeLegacyWith(t *testing.T, folder, syncmethod, dvcs string) string {
+	t.Helper()
 	ini := filepath.Join(t.TempDir(), "autosync.ini")
 	content := fmt.Sprintf(`# dvcs-autosync config
 [autosync]
@@ -45,13 +64,13 @@ path = %s
 syncmethod = %s
 pulllock = conservative
 readfrequency = 0
-ignorepath = .git
+ignorepath = .git .hg
 
 %s
 [xmpp]
 username = autosync-e2e@127.0.0.1
 password = not-used
-`, folder, syncmethod, gitDefaults)
+`, folder, syncmethod, dvcs)
 	if err := os.WriteFile(ini, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +83,11 @@ func startLegacy(t *testing.T, name, ini string) *proc {
 	t.Helper()
 	p := launchLegacy(t, name, ini)
 	waitFor(t, 30*time.Second, name+" answering status", func() bool {
+		select {
+		case <-p.exited:
+			t.Fatalf("%s exited: %v\n%s", name, p.waitErr, p.log)
+		default:
+		}
 		st, ok := p.status()
 		return ok && len(st) == 1 && len(st[0].Folders) == 1 && st[0].Folders[0].State.String() == "idle"
 	})
@@ -259,4 +283,86 @@ func mustEval(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// requireHg skips without Mercurial, and fails under CI=true.
+func requireHg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("hg"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("hg is not installed (CI=true: a missing dependency is a failure); install the Debian package mercurial")
+		}
+		t.Skip("hg is not installed; apt-get install mercurial to run this test")
+	}
+}
+
+func hgRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("hg", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HGPLAIN=1", "HGUSER=Test User <test@example.invalid>")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hg %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// hgClones makes a Mercurial repository with one commit and n clones.
+func hgClones(t *testing.T, n int) (string, []string) {
+	t.Helper()
+	base := t.TempDir()
+	remote := filepath.Join(base, "remote")
+	hgRun(t, base, "init", remote)
+	seed := filepath.Join(base, "seed")
+	hgRun(t, base, "clone", "-q", remote, seed)
+	os.WriteFile(filepath.Join(seed, "README"), []byte("notes\n"), 0o644)
+	hgRun(t, seed, "commit", "-A", "-m", "seed")
+	hgRun(t, seed, "push", "-q")
+	var clones []string
+	for i := range n {
+		c := filepath.Join(base, fmt.Sprintf("clone%d", i))
+		hgRun(t, base, "clone", "-q", remote, c)
+		clones = append(clones, c)
+	}
+	return remote, clones
+}
+
+func TestLegacyMercurialLocalOnly(t *testing.T) {
+	requireHg(t)
+	t.Setenv("HGUSER", "Test User <test@example.invalid>")
+	remote, clones := hgClones(t, 1)
+	dir := clones[0]
+	p := startLegacy(t, "laptop", writeLegacyWith(t, dir, "none", hgTemplates))
+	os.WriteFile(filepath.Join(dir, "diary.md"), []byte("kept in Mercurial\n"), 0o644)
+	waitFor(t, 30*time.Second, "a local hg commit", func() bool {
+		return strings.Contains(hgRun(t, dir, "log", "-l", "1", "-T", "{desc|firstline}"), "diary.md")
+	})
+	waitFor(t, 10*time.Second, "idle", func() bool { return p.folder().State.String() == "idle" })
+	if hgRun(t, dir, "status") != "" {
+		t.Fatalf("uncommitted changes left: %s", hgRun(t, dir, "status"))
+	}
+	if strings.Contains(hgRun(t, remote, "log", "-T", "{desc}\n"), "diary.md") {
+		t.Fatal("syncmethod = none pushed to the remote")
+	}
+}
+
+func TestLegacyMercurialTwoInstances(t *testing.T) {
+	requireHg(t)
+	t.Setenv("HGUSER", "Test User <test@example.invalid>")
+	_, clones := hgClones(t, 2)
+	aDir, bDir := clones[0], clones[1]
+	a := startLegacy(t, "laptop", writeLegacyWith(t, aDir, "xmpp", hgTemplates))
+	b := startLegacy(t, "desktop", writeLegacyWith(t, bDir, "xmpp", hgTemplates))
+	os.WriteFile(filepath.Join(aDir, "from laptop.md"), []byte("through hg\n"), 0o644)
+	waitFor(t, 60*time.Second, "the laptop's file on the desktop", func() bool {
+		b.ctl("sync")
+		return fileIs(bDir, "from laptop.md", "through hg\n")()
+	})
+	os.Remove(filepath.Join(bDir, "README"))
+	waitFor(t, 60*time.Second, "the desktop's deletion on the laptop", func() bool {
+		a.ctl("sync")
+		_, err := os.Stat(filepath.Join(aDir, "README"))
+		return os.IsNotExist(err)
+	})
 }
