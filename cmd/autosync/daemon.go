@@ -77,6 +77,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "autosync:", err)
 		return exitUsage
 	}
+	// Libraries that log with the standard log package (fyne.io/systray)
+	// end up in the same log, with the same format.
+	slog.SetDefault(logger)
 	for _, w := range cfg.Warnings() {
 		logger.Warn(w)
 	}

@@ -83,7 +83,7 @@ func (d *desktop) run(ctx context.Context, a *app, quit context.CancelFunc) {
 	defer stop()
 	var args []string
 	if a.cfg.Source != "" {
-		args = []string{"--config", a.cfg.Source}
+		args = []string{"--config", absPath(a.cfg.Source)}
 	} else if len(a.cfg.Folders) == 1 {
 		args = []string{a.cfg.Folders[0].Path}
 	}

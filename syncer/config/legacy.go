@@ -311,6 +311,10 @@ func parseLegacy(file string, data []byte) (*Config, error) {
 			warn(v.line, "[autosync] notifymethod", "%q is unknown, using desktop (valid: desktop, xmpp, all, none)", v.value)
 		}
 	}
+	if c.Legacy.NotifyMethod == "none" || c.Legacy.NotifyMethod == "xmpp" {
+		// No desktop notifications: the old tool showed none with these.
+		c.Notifications.Level = "none"
+	}
 	c.Legacy.PullLock = "conservative"
 	if v, ok := get("autosync", "pulllock"); ok {
 		switch m := strings.ToLower(v.value); m {
