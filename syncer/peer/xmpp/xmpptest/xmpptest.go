@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package xmpptest starts a real prosody XMPP server for tests: on a free
 // loopback port, from a temporary directory, with a certificate for
 // "localhost" made by Go (whose PEM file is the CA file clients trust) and
