@@ -58,6 +58,12 @@ func classify(op string, err error, push bool) error {
 	}
 	out := strings.ToLower(ce.Output)
 	switch {
+	case strings.Contains(out, "repository default not found") || strings.Contains(out, "repository default-push not found"):
+		return vcs.NeedsUser("the Mercurial repository has no default path to "+op+" ("+ce.Dir+")",
+			"add \"[paths]\" with \"default = URL\" to .hg/hgrc (hg clone sets it), or set syncmethod = none for local commits only", err)
+	case strings.Contains(out, "no tracking information") || strings.Contains(out, "no upstream branch") || strings.Contains(out, "has no upstream"):
+		return vcs.NeedsUser("the git branch has no upstream to "+op+" ("+ce.Dir+")",
+			"set one with git push -u origin BRANCH (or git branch --set-upstream-to), or set syncmethod = none for local commits only", err)
 	case push && containsAny(out, rejectedMarks):
 		return fmt.Errorf("%s: %w: %w", op, vcs.ErrRejected, err)
 	case containsAny(out, authMarks):

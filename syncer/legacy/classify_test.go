@@ -25,6 +25,8 @@ func TestClassify(t *testing.T) {
 		{"git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.", false, nil, true},
 		{"abort: authorization failed", true, nil, true},
 		{"abort: outstanding uncommitted merge", false, nil, false},
+		{"pulling from default\nabort: repository default not found!", false, nil, true},
+		{"There is no tracking information for the current branch.", false, nil, true},
 	}
 	for _, tt := range tests {
 		err := classify("pull", &CommandError{Key: "pullcmd", Argv: []string{"hg", "pull"}, Dir: "/x", ExitCode: 255, Output: tt.out, Err: errors.New("exit status 255")}, tt.push)

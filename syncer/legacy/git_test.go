@@ -112,8 +112,8 @@ func TestCustomGitTemplatesSyncAndRefuseConflicts(t *testing.T) {
 	b.write("shared.md", "desktop's words\n")
 	a.folder.Resume()
 	eventually(t, 30*time.Second, "laptop pushed", func() bool {
-		s := a.folder.Snapshot()
-		return s.State == syncer.Idle && s.Ahead == 0
+		out, err := gittest.Run(remote, "log", "-1", "--format=%s", "main")
+		return err == nil && strings.HasPrefix(out, "autosync on laptop: edit shared.md")
 	})
 	b.folder.Resume()
 	eventually(t, 30*time.Second, "desktop needs the user", func() bool {

@@ -18,13 +18,29 @@ import (
 const maxMerges = 5
 
 // otherHeads lists the heads of the current branch other than the working
-// copy's parent.
+// copy's parent. A working copy that is not at a head of its branch (the
+// user updated to an old revision) needs the user: merging from there
+// would be wrong.
 func (r *Repo) otherHeads(ctx context.Context) ([]string, error) {
-	res, err := r.own.run(ctx, "", []string{"hg", "log", "-r", "head() and branch(.) and not closed() and not .", "-T", "{node}\n"})
+	res, err := r.own.run(ctx, "", []string{"hg", "log", "-r", "(head() and branch(.) and not closed()) or .",
+		"-T", `{node}\x1f{ifcontains(rev, revset("."), "@")}{ifcontains(rev, revset("head()"), "h")}\n`})
 	if err != nil {
 		return nil, err
 	}
-	return lines(res.stdout), nil
+	var others []string
+	for _, line := range lines(res.stdout) {
+		node, mark, _ := strings.Cut(line, "\x1f")
+		switch {
+		case mark == "@":
+			if strings.Trim(node, "0") != "" {
+				return nil, vcs.NeedsUser("the Mercurial working copy in "+r.root+" is not at the newest revision of its branch",
+					"run hg update (autosync keeps the newest revision in sync; an old one checked out would be merged backwards)", nil)
+			}
+		case !strings.Contains(mark, "@"):
+			others = append(others, node)
+		}
+	}
+	return others, nil
 }
 
 // mergeHeads merges every other head of the branch into the working copy's
@@ -39,6 +55,9 @@ func (r *Repo) mergeHeads(ctx context.Context, device string, now time.Time) (*v
 	var conflicts []vcs.Conflict
 	for range maxMerges {
 		heads, err := r.otherHeads(ctx)
+		if vcs.IsNeedsUser(err) {
+			return nil, nil, err
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("pull: list heads: %w", err)
 		}

@@ -549,3 +549,40 @@ func maps(m map[string]string) map[string]string {
 	}
 	return c
 }
+
+func TestMercurialOldRevisionCheckedOutNeedsTheUser(t *testing.T) {
+	requireHg(t)
+	t.Parallel()
+	remote := newHgRemote(t)
+	dir := hgClone(t, remote, "a")
+	os.WriteFile(filepath.Join(dir, "x"), []byte("1\n"), 0o644)
+	hg(t, dir, "commit", "-A", "-m", "one")
+	os.WriteFile(filepath.Join(dir, "x"), []byte("2\n"), 0o644)
+	hg(t, dir, "commit", "-m", "two")
+	hg(t, dir, "update", "-q", "-r", ".^") // the user looks at an old version
+	repo, err := legacy.Open(t.Context(), dir, hgCommands(t), legacy.Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = repo.Pull(t.Context(), "laptop", time.Now())
+	if !vcs.IsNeedsUser(err) || !strings.Contains(err.Error(), "hg update") {
+		t.Fatalf("pull with an old revision checked out: %v; want a needs-user error saying hg update", err)
+	}
+	if p2 := hg(t, dir, "log", "-r", "p2()", "-T", "{node}"); p2 != "" {
+		t.Fatal("left mid-merge")
+	}
+}
+
+func TestMercurialWithoutDefaultPathNeedsTheUser(t *testing.T) {
+	requireHg(t)
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "alone")
+	hg(t, filepath.Dir(dir), "init", dir)
+	repo, err := legacy.Open(t.Context(), dir, hgCommands(t), legacy.Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Pull(t.Context(), "laptop", time.Now()); !vcs.IsNeedsUser(err) || !strings.Contains(err.Error(), "default") {
+		t.Fatalf("pull without a default path: %v; want a needs-user error", err)
+	}
+}

@@ -252,7 +252,9 @@ func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped
 			hinted = append(hinted, p)
 		}
 	}
-	rescan := all
+	// No hints at all means a scan (the engine found no watcher news but
+	// looks anyway): nothing says where to look, so look everywhere.
+	rescan := all || len(hinted) == 0
 	for _, p := range hinted {
 		if rescan {
 			break
