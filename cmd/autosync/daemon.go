@@ -18,6 +18,7 @@ import (
 	"github.com/autosync-dev/autosync/syncer"
 	"github.com/autosync-dev/autosync/syncer/config"
 	"github.com/autosync-dev/autosync/syncer/control"
+	"github.com/autosync-dev/autosync/syncer/legacy"
 )
 
 // runFlags are the flags of the run mode.
@@ -210,9 +211,23 @@ func daemon(cfg *config.Config, rf runFlags, logger *slog.Logger) int {
 	ctx, quit := context.WithCancel(ctx)
 	defer quit()
 
+	// A dvcs-autosync configuration comes with its pidfile: one instance
+	// per configuration, as before. It is removed however we stop.
+	if cfg.Legacy != nil && cfg.Legacy.PIDFile != "" {
+		pf, err := legacy.WritePIDFile(cfg.Legacy.PIDFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "autosync:", err)
+			return exitFailure
+		}
+		if n := pf.Replaced(); n != "" {
+			logger.Info(n)
+		}
+		defer pf.Remove()
+	}
+
 	a := &app{cfg: cfg, mgr: syncer.NewManager(logger), log: logger, started: time.Now()}
 	desk := newDesktop(cfg, rf, logger)
-	setup := syncer.Setup{Device: cfg.DeviceName, Logger: logger, Prompter: desk.prompter(), PeerUp: a.mgr.PeerUp}
+	setup := syncer.Setup{Device: cfg.DeviceName, Logger: logger, Prompter: desk.prompter(), PeerUp: a.mgr.PeerUp, Legacy: cfg.Legacy}
 
 	var failed []string
 	for _, fc := range cfg.Folders {
