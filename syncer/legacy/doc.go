@@ -22,12 +22,16 @@
 // Repo implements the engine's Repository and Hinter. The engine batches
 // changes (one commit per quiet period, not one per file as the old tool
 // made), then Stage runs, for each path the watcher reported, addcmd and
-// modifycmd when it exists, rmcmd when it is gone; startupcmd when
-// everything must be looked at (start, overflow, Sync now, after a pull)
-// or when a per-path command failed (Mercurial's "hg remove" without %s
-// refuses to run, "git rm" of a file git never tracked fails). movecmd is
-// never run: a move is the deletion of one path and the addition of
-// another. statuscmd then decides whether Commit (commitcmd) runs.
+// modifycmd when it exists; for a path that is gone, rmcmd for tools
+// autosync does not know, and startupcmd for Mercurial and git ("hg
+// remove" and "git rm" delete from the working tree, so a file the user
+// re-created between the check and the command would be lost, the race
+// dvcs-autosync's users reported; "hg addremove" and "git add -A" only
+// record what is gone). startupcmd also runs when everything must be
+// looked at (start, overflow, Sync now, after a pull, a scan without
+// hints) and when a per-path command failed. movecmd is never run: a move
+// is the deletion of one path and the addition of another. statuscmd then
+// decides whether Commit (commitcmd) runs.
 //
 // Pull runs pullcmd, Push pushcmd. Output that says the remote cannot be
 // reached becomes vcs.ErrOffline (the engine retries with backoff), a push

@@ -235,10 +235,12 @@ func inMeta(rel string) bool {
 
 // Stage runs the templates for what changed: startupcmd when everything
 // must be looked at; else addcmd then modifycmd for each hinted path that
-// exists, rmcmd for each that is gone. If any of those fails (hg remove
-// without %s refuses to run, git rm of a file git never knew), startupcmd
-// runs as well, so that the tree is brought in line anyway. Then statuscmd
-// decides: exit 0 means nothing to commit and Stage returns no changes.
+// exists, and for each that is gone rmcmd (unknown tools) or startupcmd
+// (hg and git, where it records deletions without the risk of deleting a
+// re-created file). If a per-path command fails (git add of an ignored
+// file), startupcmd runs as well, so that the tree is brought in line
+// anyway. Then statuscmd decides: exit 0 means nothing to commit and Stage
+// returns no changes.
 func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped, err error) {
 	paths, all := r.takeHints()
 	defer func() {
@@ -255,6 +257,7 @@ func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped
 	// No hints at all means a scan (the engine found no watcher news but
 	// looks anyway): nothing says where to look, so look everywhere.
 	rescan := all || len(hinted) == 0
+	ran := map[string]bool{}
 	for _, p := range hinted {
 		if rescan {
 			break
@@ -262,11 +265,18 @@ func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped
 		abs := filepath.Join(r.dir, filepath.FromSlash(p))
 		var cmdErr error
 		if _, err := os.Lstat(abs); err == nil {
-			if _, cmdErr = r.runTemplate(ctx, keyAdd, abs); cmdErr == nil {
-				_, cmdErr = r.runTemplate(ctx, keyModify, abs)
+			if cmdErr = r.runOnce(ctx, ran, keyAdd, abs); cmdErr == nil {
+				cmdErr = r.runOnce(ctx, ran, keyModify, abs)
 			}
+		} else if r.tool != toolOther {
+			// A gone path: for hg and git, startupcmd (addremove, add -A)
+			// records the deletion without touching the working tree,
+			// whereas rmcmd (hg remove, git rm) would delete a file the
+			// user re-created a moment ago. Only unknown tools get rmcmd.
+			rescan = true
+			continue
 		} else {
-			_, cmdErr = r.runTemplate(ctx, keyRm, abs)
+			cmdErr = r.runOnce(ctx, ran, keyRm, abs)
 		}
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -309,6 +319,26 @@ func (r *Repo) Stage(ctx context.Context) (changes []vcs.Change, _ []vcs.Skipped
 		changes = append(changes, vcs.Change{Kind: kind, Path: p})
 	}
 	return changes, nil, nil
+}
+
+// runOnce runs a template for one path unless the very same commands
+// already ran in this Stage: a template without %s ("hg add") does the
+// same for every path, so once is enough.
+func (r *Repo) runOnce(ctx context.Context, ran map[string]bool, key, abs string) error {
+	cmds, err := Expand(r.commands[key], abs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	var sig strings.Builder
+	for _, argv := range cmds {
+		sig.WriteString(strings.Join(argv, "\x00") + "\n")
+	}
+	if ran[sig.String()] {
+		return nil
+	}
+	ran[sig.String()] = true
+	_, err = r.runTemplate(ctx, key, abs)
+	return err
 }
 
 // runTemplate runs one template in the folder, logging its output.
