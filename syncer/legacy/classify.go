@@ -30,7 +30,9 @@ var offlineMarks = []string{
 
 // Authentication failures: retrying will not help, the user must act.
 var authMarks = []string{
-	"permission denied", "authentication failed", "authorization failed", "http error 401", "http error 403",
+	"permission denied", "authentication failed", "authorization failed", "authorization required",
+	"http error 401", "http error 403", "returned error: 401", "returned error: 403",
+	"could not read username", "could not read password", "terminal prompts disabled",
 	"host key verification failed",
 }
 
