@@ -1,3 +1,5 @@
+//go:build !windows
+
 package legacy_test
 
 // Templates that are not git's defaults (so the native engine does not

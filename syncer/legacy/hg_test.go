@@ -1,3 +1,5 @@
+//go:build !windows
+
 package legacy_test
 
 // Integration tests with the real Mercurial: a shared repository and two
