@@ -259,6 +259,11 @@ func (t *Transport) resolve(ctx context.Context) string {
 	if t.tlsMode == TLSDirect {
 		service, port = "xmpps-client", "5223"
 	}
+	// A domain that is an IP address has no SRV record: asking DNS would
+	// only send a pointless query off the machine.
+	if ip := strings.Trim(t.account.domain, "[]"); net.ParseIP(ip) != nil {
+		return net.JoinHostPort(ip, port)
+	}
 	_, addrs, err := net.DefaultResolver.LookupSRV(ctx, service, "tcp", t.account.domain)
 	if err == nil && len(addrs) > 0 && addrs[0].Target != "." {
 		// LookupSRV sorts by priority and shuffles by weight.
