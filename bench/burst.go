@@ -147,128 +147,42 @@ func makeFiles(dir string, n int) error {
 	return nil
 }
 
+// dropResult is one drop of files into a synced folder.
+type dropResult struct {
+	how       string
+	dropTook  time.Duration
+	toPushed  time.Duration // end of drop -> all files on the remote
+	commits   int
+	gitCalls  int
+	gitTook   time.Duration
+	byHandAdd time.Duration
+	byHandCmt time.Duration
+	byHandPsh time.Duration
+}
+
+const (
+	dropDir   = "one directory moved in"
+	dropFiles = "files moved in one by one"
+)
+
 // benchDrop drops o.files files into a synced folder at once, in two ways
 // (one directory renamed in; every file renamed in one by one, as a file
 // manager moving a selection does), and reports the time until all of them
 // are on the remote and the number of commits, beside one `git add -A &&
 // git commit` (and `git push`) of the same files by hand.
 func benchDrop(ctx context.Context, w *world, o opts) error {
-	type result struct {
-		how       string
-		dropTook  time.Duration
-		toPushed  time.Duration // end of drop -> all files on the remote
-		commits   int
-		gitCalls  int
-		gitTook   time.Duration
-		byHandAdd time.Duration
-		byHandCmt time.Duration
-		byHandPsh time.Duration
-	}
-	var results []result
+	var results []dropResult
 	for rep := range o.repeat {
-		for _, how := range []string{"one directory moved in", "files moved in one by one"} {
+		for _, how := range []string{dropDir, dropFiles} {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			remote, err := w.remote("drop")
+			r, err := dropOnce(ctx, w, o, how)
 			if err != nil {
-				return err
-			}
-			dir, err := w.clone(remote, "drop")
-			if err != nil {
-				return err
-			}
-			byHand, err := w.clone(remote, "drop-by-hand")
-			if err != nil {
-				return err
-			}
-			stage, err := w.dir("drop-staging")
-			if err != nil {
-				return err
-			}
-			// Prepare both copies before the engine starts, so that
-			// writing them does not compete with it.
-			if err := makeFiles(filepath.Join(stage, "drop"), o.files); err != nil {
-				return err
-			}
-			if err := makeFiles(filepath.Join(byHand, "drop"), o.files); err != nil {
-				return err
-			}
-			if how == "files moved in one by one" {
-				if err := os.MkdirAll(filepath.Join(dir, "drop"), 0o755); err != nil {
-					return err
-				}
-			}
-			e, err := startEngine(w, "drop", dir, o.commitDelay, o.pushDelay, nil)
-			if err != nil {
-				return err
-			}
-			rw, err := watchRef(remote, "main")
-			if err != nil {
-				e.stop()
-				return err
-			}
-			old, err := rw.head()
-			if err != nil {
-				return err
-			}
-			rw.drain()
-
-			t0 := time.Now()
-			if how == "one directory moved in" {
-				err = os.Rename(filepath.Join(stage, "drop"), filepath.Join(dir, "drop"))
-			} else {
-				err = moveFiles(filepath.Join(stage, "drop"), filepath.Join(dir, "drop"))
-			}
-			if err != nil {
-				return err
-			}
-			dropped := time.Now()
-			all := func(head string) bool {
-				out, err := gitOut(remote, "ls-tree", "-r", "--name-only", head, "--", "drop")
-				return err == nil && strings.Count(out, "\n")+1 >= o.files
-			}
-			_, t1, err := rw.waitChange(ctx, old, 10*time.Minute, all)
-			if err != nil {
-				e.stop()
-				rw.close()
-				return err
-			}
-			head, err := settled(ctx, e, rw, o)
-			if err != nil {
-				return err
-			}
-			n, err := commitsBetween(remote, old, head)
-			if err != nil {
-				return err
-			}
-			var calls int
-			var took time.Duration
-			for _, c := range e.rec.since(t0) {
-				if c.at.After(t1) {
-					break
-				}
-				calls++
-				took += c.took
-			}
-			e.stop()
-			rw.close()
-
-			r := result{how: how, dropTook: dropped.Sub(t0), toPushed: t1.Sub(dropped), commits: n, gitCalls: calls, gitTook: took}
-			if r.byHandAdd, err = timeGit(byHand, "add", "-A"); err != nil {
-				return err
-			}
-			if r.byHandCmt, err = timeGit(byHand, "commit", "--quiet", "-m", "10k files"); err != nil {
-				return err
-			}
-			// The by-hand clone pushes to a remote that already has the
-			// engine's commits: push to a new branch, so the push is
-			// accepted and carries the same objects' worth of work.
-			if r.byHandPsh, err = timeGit(byHand, "push", "--quiet", "origin", "HEAD:refs/heads/by-hand"); err != nil {
 				return err
 			}
 			results = append(results, r)
-			progress("drop %d (%s): %d commits, all pushed %s after the drop", rep, how, n, r.toPushed.Round(time.Millisecond))
+			progress("drop %d (%s): %d commits, all pushed %s after the drop", rep, how, r.commits, r.toPushed.Round(time.Millisecond))
 		}
 	}
 	fmt.Printf("## %d files dropped at once (commit_delay %s, push_delay %s)\n\n", o.files, o.commitDelay, o.pushDelay)
@@ -282,6 +196,104 @@ func benchDrop(ctx context.Context, w *world, o opts) error {
 	}
 	fmt.Println()
 	return nil
+}
+
+// dropOnce runs one drop on a fresh remote and clone.
+func dropOnce(ctx context.Context, w *world, o opts, how string) (dropResult, error) {
+	r := dropResult{how: how}
+	remote, err := w.remote("drop")
+	if err != nil {
+		return r, err
+	}
+	dir, err := w.clone(remote, "drop")
+	if err != nil {
+		return r, err
+	}
+	byHand, err := w.clone(remote, "drop-by-hand")
+	if err != nil {
+		return r, err
+	}
+	stage, err := w.dir("drop-staging")
+	if err != nil {
+		return r, err
+	}
+	// Prepare both copies before the engine starts, so that writing them
+	// does not compete with it.
+	if err := makeFiles(filepath.Join(stage, "drop"), o.files); err != nil {
+		return r, err
+	}
+	if err := makeFiles(filepath.Join(byHand, "drop"), o.files); err != nil {
+		return r, err
+	}
+	if how == dropFiles {
+		if err := os.MkdirAll(filepath.Join(dir, "drop"), 0o755); err != nil {
+			return r, err
+		}
+	}
+	e, err := startEngine(w, "drop", dir, o.commitDelay, o.pushDelay, nil)
+	if err != nil {
+		return r, err
+	}
+	defer e.stop()
+	rw, err := watchRef(remote, "main")
+	if err != nil {
+		return r, err
+	}
+	defer rw.close()
+	old, err := rw.head()
+	if err != nil {
+		return r, err
+	}
+	rw.drain()
+
+	t0 := time.Now()
+	if how == dropDir {
+		err = os.Rename(filepath.Join(stage, "drop"), filepath.Join(dir, "drop"))
+	} else {
+		err = moveFiles(filepath.Join(stage, "drop"), filepath.Join(dir, "drop"))
+	}
+	if err != nil {
+		return r, err
+	}
+	dropped := time.Now()
+	all := func(head string) bool {
+		out, err := gitOut(remote, "ls-tree", "-r", "--name-only", head, "--", "drop")
+		return err == nil && strings.Count(out, "\n")+1 >= o.files
+	}
+	_, t1, err := rw.waitChange(ctx, old, 10*time.Minute, all)
+	if err != nil {
+		return r, err
+	}
+	head, err := settled(ctx, e, rw, o)
+	if err != nil {
+		return r, err
+	}
+	if r.commits, err = commitsBetween(remote, old, head); err != nil {
+		return r, err
+	}
+	for _, c := range e.rec.since(t0) {
+		if c.at.After(t1) {
+			break
+		}
+		r.gitCalls++
+		r.gitTook += c.took
+	}
+	r.dropTook, r.toPushed = dropped.Sub(t0), t1.Sub(dropped)
+	e.stop() // the by-hand run below must not compete with the engine
+
+	if r.byHandAdd, err = timeGit(byHand, "add", "-A"); err != nil {
+		return r, err
+	}
+	if r.byHandCmt, err = timeGit(byHand, "commit", "--quiet", "-m", "10k files"); err != nil {
+		return r, err
+	}
+	// The remote already has the engine's commit of the same files: push
+	// to another branch, so that the push is accepted and carries the
+	// same objects.
+	if r.byHandPsh, err = timeGit(byHand, "push", "--quiet", "origin", "HEAD:refs/heads/by-hand"); err != nil {
+		return r, err
+	}
+	return r, nil
 }
 
 // moveFiles renames every file under from to the same place under to, one

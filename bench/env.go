@@ -206,8 +206,9 @@ type engine struct {
 	done   chan struct{}
 	log    *os.File
 
-	mu     sync.Mutex
-	events []syncer.Event
+	stopOnce sync.Once
+	mu       sync.Mutex
+	events   []syncer.Event
 }
 
 // startEngine runs the engine on dir with the given delays and no periodic
@@ -259,10 +260,13 @@ func startEngine(w *world, name, dir string, commitDelay, pushDelay time.Duratio
 	return e, nil
 }
 
+// stop stops the engine and waits for it; it may be called more than once.
 func (e *engine) stop() {
-	e.cancel()
-	<-e.done
-	e.log.Close()
+	e.stopOnce.Do(func() {
+		e.cancel()
+		<-e.done
+		e.log.Close()
+	})
 }
 
 // idle reports whether the folder is Idle with nothing pending or ahead.
@@ -360,9 +364,9 @@ func (r *refWatch) drain() {
 }
 
 // waitChange waits until the branch is no longer old and returns the new
-// value and when the file system event that showed it arrived. ok says
-// whether cond (given the new value) holds; while it does not, waitChange
-// keeps waiting, with old updated.
+// value and when the file system event that showed it arrived. With cond,
+// a new value for which cond is false does not count: waitChange keeps
+// waiting, with old updated.
 func (r *refWatch) waitChange(ctx context.Context, old string, limit time.Duration, cond func(head string) bool) (string, time.Time, error) {
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
