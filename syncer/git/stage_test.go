@@ -160,6 +160,20 @@ func TestStageHonoursGitIgnoresExactly(t *testing.T) {
 	if ig, err := r.CheckIgnore(t.Context(), []string{"a.log"}); err != nil || ig[0] {
 		t.Errorf("tracked a.log: CheckIgnore = %v, %v", ig, err)
 	}
+	// An ignored directory that holds a tracked file must still be
+	// watched; one without stays ignored.
+	gittest.WriteFile(t, dir, "build/keep/tracked.bin", "x\n")
+	gittest.WriteFile(t, dir, "dist/x.log", "x\n")
+	gittest.WriteFile(t, dir, ".gitignore", "*.log\nbuild/\ndist/\n")
+	gittest.Git(t, dir, "add", "-f", "build/keep/tracked.bin")
+	gittest.Git(t, dir, "commit", "-qm", "force a file into build/")
+	ig, err = r.CheckIgnore(t.Context(), []string{"build", "build/keep", "dist", "sub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, false, true, false}; !slices.Equal(ig, want) {
+		t.Errorf("CheckIgnore(build, build/keep, dist, sub) = %v, want %v", ig, want)
+	}
 }
 
 func TestStageIgnoredCallback(t *testing.T) {
