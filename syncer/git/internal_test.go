@@ -86,18 +86,18 @@ func TestConflictNames(t *testing.T) {
 		{"x.txt", "a/b:c (d)", 1, "x (conflict from a-b-c -d- 2026-01-02 030405).txt"},
 		{"x.txt", "\t", 1, "x (conflict from unknown device 2026-01-02 030405).txt"},
 	} {
-		got := conflictName(tc.path, tc.device, now, tc.n)
+		got := vcs.ConflictName(tc.path, tc.device, now, tc.n)
 		if got != tc.want {
-			t.Errorf("conflictName(%q, %q, %d) = %q, want %q", tc.path, tc.device, tc.n, got, tc.want)
+			t.Errorf("vcs.ConflictName(%q, %q, %d) = %q, want %q", tc.path, tc.device, tc.n, got, tc.want)
 		}
-		orig, _, when, ok := parseConflictName(got)
+		orig, _, when, ok := vcs.ParseConflictName(got)
 		if !ok || orig != tc.path || !when.Equal(now) {
-			t.Errorf("parseConflictName(%q) = %q, %v, %v", got, orig, when, ok)
+			t.Errorf("vcs.ParseConflictName(%q) = %q, %v, %v", got, orig, when, ok)
 		}
 	}
 	for _, p := range []string{"notes.md", "x (conflict from).md", " (conflict from a 2026-01-02 030405).md", "x (conflict from a 2026-13-02 030405).md"} {
-		if _, _, _, ok := parseConflictName(p); ok {
-			t.Errorf("parseConflictName(%q) accepted", p)
+		if _, _, _, ok := vcs.ParseConflictName(p); ok {
+			t.Errorf("vcs.ParseConflictName(%q) accepted", p)
 		}
 	}
 }
@@ -187,12 +187,12 @@ func TestAfterGrace(t *testing.T) {
 func TestConflictNameFitsInAFileName(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
 	long := strings.Repeat("é", 120) + ".txt" // 244 bytes
-	got := conflictName("dir/"+long, "laptop", now, 12)
+	got := vcs.ConflictName("dir/"+long, "laptop", now, 12)
 	base := got[len("dir/"):]
 	if len(base) > 255 || !utf8.ValidString(base) || !strings.HasSuffix(base, " (conflict from laptop 2026-01-02 030405 12).txt") {
 		t.Errorf("conflictName = %q (%d bytes)", base, len(base))
 	}
-	if orig, _, _, ok := parseConflictName(got); !ok || !strings.HasPrefix("dir/"+long, strings.TrimSuffix(orig, ".txt")) {
-		t.Errorf("parseConflictName(%q) = %q, %v", got, orig, ok)
+	if orig, _, _, ok := vcs.ParseConflictName(got); !ok || !strings.HasPrefix("dir/"+long, strings.TrimSuffix(orig, ".txt")) {
+		t.Errorf("vcs.ParseConflictName(%q) = %q, %v", got, orig, ok)
 	}
 }

@@ -402,7 +402,7 @@ func movedAside(p, up string) (string, bool) {
 // uses yet.
 func (r *Repo) freeCopyName(rel, device string, now time.Time, taken map[string]bool) string {
 	for n := 1; ; n++ {
-		cp := conflictName(rel, device, now, n)
+		cp := vcs.ConflictName(rel, device, now, n)
 		if !taken[cp] && !r.exists(cp) {
 			return cp
 		}

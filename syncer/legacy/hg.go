@@ -204,7 +204,7 @@ func (r *Repo) resolveFile(ctx context.Context, p, local, other, device string, 
 		if !bytes.Equal(mine, theirs) {
 			cp := ""
 			for n := 1; ; n++ {
-				cp = conflictName(p, device, now, n)
+				cp = vcs.ConflictName(p, device, now, n)
 				if _, err := os.Lstat(filepath.Join(r.root, filepath.FromSlash(cp))); os.IsNotExist(err) {
 					break
 				}

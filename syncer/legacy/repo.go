@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -845,7 +844,7 @@ func (r *Repo) Conflicts(ctx context.Context) ([]vcs.Conflict, error) {
 			return nil
 		}
 		rel = filepath.ToSlash(rel)
-		orig, device, when, ok := parseConflictName(rel)
+		orig, device, when, ok := vcs.ParseConflictName(rel)
 		if !ok {
 			return nil
 		}
@@ -866,72 +865,4 @@ func (r *Repo) RemoteURL(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("remote URL: %w", err)
 	}
 	return strings.TrimSpace(res.stdout), nil
-}
-
-// copyTimeFormat is the time in conflict-copy names (as the git engine's).
-const copyTimeFormat = "2006-01-02 150405"
-
-// conflictName returns the name of the n-th (1-based) conflict copy of rel
-// (slash-separated), the same names the git engine gives.
-func conflictName(rel, device string, now time.Time, n int) string {
-	dir, base := path.Split(rel)
-	ext := path.Ext(base)
-	if ext == base {
-		ext = ""
-	}
-	stem := strings.TrimSuffix(base, ext)
-	tag := "conflict from " + safeDevice(device) + " " + now.Local().Format(copyTimeFormat)
-	if n > 1 {
-		tag += " " + strconv.Itoa(n)
-	}
-	return dir + stem + " (" + tag + ")" + ext
-}
-
-// safeDevice makes a device name usable in a file name on every system.
-func safeDevice(d string) string {
-	d = strings.Map(func(r rune) rune {
-		switch {
-		case r < 0x20, r == 0x7f:
-			return -1
-		case strings.ContainsRune(`/\:*?"<>|()`, r):
-			return '-'
-		}
-		return r
-	}, d)
-	d = strings.TrimSpace(d)
-	if d == "" {
-		d = "unknown device"
-	}
-	return d
-}
-
-// parseConflictName splits a conflict-copy path into the original path,
-// the device and the time; ok is false for other names.
-func parseConflictName(rel string) (orig, device string, when time.Time, ok bool) {
-	dir, base := path.Split(rel)
-	open := strings.LastIndex(base, " (conflict from ")
-	if open <= 0 {
-		return "", "", time.Time{}, false
-	}
-	rest := base[open+len(" (conflict from "):]
-	end := strings.IndexByte(rest, ')')
-	if end < 0 {
-		return "", "", time.Time{}, false
-	}
-	tag, ext := rest[:end], rest[end+1:]
-	// tag is "DEVICE YYYY-MM-DD HHMMSS[ N]"
-	f := strings.Split(tag, " ")
-	if len(f) >= 4 {
-		if _, err := strconv.Atoi(f[len(f)-1]); err == nil && len(f[len(f)-1]) < 6 {
-			f = f[:len(f)-1]
-		}
-	}
-	if len(f) < 3 {
-		return "", "", time.Time{}, false
-	}
-	t, err := time.ParseInLocation(copyTimeFormat, f[len(f)-2]+" "+f[len(f)-1], time.Local)
-	if err != nil {
-		return "", "", time.Time{}, false
-	}
-	return dir + base[:open] + ext, strings.Join(f[:len(f)-2], " "), t, true
 }

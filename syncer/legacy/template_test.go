@@ -73,21 +73,3 @@ func TestEmptyTemplateIsANoOp(t *testing.T) {
 		}
 	}
 }
-
-func TestConflictNamesRoundTrip(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
-	for _, tt := range []struct{ rel, device string }{
-		{"notes.md", "laptop"}, {"a/b/archive.tar.gz", "my pc"}, {".bashrc", "x"}, {"Makefile", "a (b)"},
-	} {
-		for n := 1; n <= 3; n++ {
-			cp := conflictName(tt.rel, tt.device, now, n)
-			orig, dev, when, ok := parseConflictName(cp)
-			if !ok || orig != tt.rel || dev != safeDevice(tt.device) || !when.Equal(now) {
-				t.Errorf("%q -> %q -> %q %q %v %v", tt.rel, cp, orig, dev, when, ok)
-			}
-		}
-	}
-	if _, _, _, ok := parseConflictName("a (conflict from nothing).txt"); ok {
-		t.Error("a name without a time parsed as a conflict copy")
-	}
-}
