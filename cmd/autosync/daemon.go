@@ -278,7 +278,11 @@ func daemon(cfg *config.Config, rf runFlags, logger *slog.Logger) int {
 	// after Quit (which cancels ctx) or when ctx is cancelled by a signal.
 	desk.run(ctx, a, quit)
 	<-ctx.Done()
-	logger.Info("stopping: finishing the current step")
+	// From now on a second Ctrl-C or SIGTERM ends the process at once (the
+	// default action); git's locks left behind are recovered at the next
+	// start.
+	stop()
+	logger.Info("stopping: finishing the current step (press Ctrl-C again to stop at once)")
 	wg.Wait()
 	logger.Info("stopped")
 	return exitOK
