@@ -12,6 +12,7 @@
 //	go run ./bench burst          # 20 saves 100 ms apart
 //	go run ./bench drop           # 10k files dropped at once
 //	go run ./bench idle           # 100k files in 10k directories, idle
+//	go run ./bench xmpp           # save on A -> file on B over a real prosody, and by polling alone (not in all: about 12 minutes)
 //
 // Every repository lives in a fresh temporary directory, with git's
 // configuration isolated from the machine's (gittest.Isolate); the remotes
@@ -45,7 +46,12 @@ type opts struct {
 	binary      string
 	keep        bool
 	repeat      int
+	pollRounds  int
 }
+
+// unixBenches are the benchmarks that exist only on Unix (their files
+// register themselves here), so that the others still build elsewhere.
+var unixBenches = map[string]func(context.Context, *world, opts) error{}
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -54,14 +60,15 @@ func main() {
 func run(args []string) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: go run ./bench [flags] latency|burst|drop|idle|all ...")
+		fmt.Fprintln(fs.Output(), "usage: go run ./bench [flags] latency|burst|drop|idle|xmpp|all ...")
 		fs.PrintDefaults()
 	}
 	var o opts
-	fs.IntVar(&o.rounds, "rounds", 20, "latency: number of saves measured")
-	fs.DurationVar(&o.commitDelay, "commit-delay", 2*time.Second, "latency, burst, drop: the folder's commit_delay (default: autosync's default)")
-	fs.DurationVar(&o.pushDelay, "push-delay", time.Second, "latency, burst, drop: the folder's push_delay (default: autosync's default)")
+	fs.IntVar(&o.rounds, "rounds", 20, "latency, xmpp: number of saves measured")
+	fs.DurationVar(&o.commitDelay, "commit-delay", 2*time.Second, "latency, burst, drop, xmpp: the folder's commit_delay (default: autosync's default)")
+	fs.DurationVar(&o.pushDelay, "push-delay", time.Second, "latency, burst, drop, xmpp: the folder's push_delay (default: autosync's default)")
 	fs.IntVar(&o.files, "files", 10000, "drop: number of files dropped at once")
+	fs.IntVar(&o.pollRounds, "poll-rounds", 5, "xmpp: saves measured with polling alone at its default interval (each takes about 2 minutes)")
 	fs.IntVar(&o.repeat, "repeat", 3, "burst, drop, idle watch setup: repetitions")
 	fs.IntVar(&o.idleFiles, "idle-files", 100000, "idle: files in the watched folder")
 	fs.IntVar(&o.idleDirs, "idle-dirs", 10000, "idle: leaf directories holding them")
@@ -89,9 +96,12 @@ func run(args []string) int {
 		"drop":    benchDrop,
 		"idle":    benchIdle,
 	}
+	for name, f := range unixBenches {
+		benches[name] = f
+	}
 	for _, name := range which {
 		if benches[name] == nil {
-			fmt.Fprintf(os.Stderr, "bench: unknown benchmark %q (latency, burst, drop, idle or all)\n", name)
+			fmt.Fprintf(os.Stderr, "bench: unknown benchmark %q (latency, burst, drop, idle, xmpp or all)\n", name)
 			return 2
 		}
 	}
