@@ -55,7 +55,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	cfg, err := loadConfig(rf.config, arg)
 	if err != nil {
 		fmt.Fprintln(stderr, "autosync:", err)
-		if errors.Is(err, errUsage) || isConfigError(err) {
+		if isUsage(err) || isConfigError(err) {
 			return exitUsage
 		}
 		return exitFailure

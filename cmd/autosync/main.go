@@ -95,13 +95,21 @@ Run "autosync COMMAND --help" for a command's flags, "autosync --help" for these
 `)
 }
 
-// errUsage marks errors that are the user's to fix on the command line or
-// in the configuration (exit code 2).
-var errUsage = errors.New("usage")
+// usageErr is an error that is the user's to fix on the command line or in
+// the configuration (exit code 2).
+type usageErr struct{ msg string }
 
-// usageError wraps a message as a usage error.
+func (e *usageErr) Error() string { return e.msg }
+
+// usageError formats a usage error.
 func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+	return &usageErr{fmt.Sprintf(format, args...)}
+}
+
+// isUsage reports whether err is a usage error.
+func isUsage(err error) bool {
+	var u *usageErr
+	return errors.As(err, &u)
 }
 
 // newFlagSet returns a FlagSet that prints its usage with a header and does
