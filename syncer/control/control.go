@@ -233,7 +233,7 @@ func Send(ctx context.Context, dir string, req Request) ([]Instance, error) {
 	for _, sock := range socks {
 		resp, err := roundTrip(ctx, sock, req)
 		if err != nil {
-			if isDead(err) {
+			if isDead(err) && !ownerAlive(sock) {
 				os.Remove(sock)
 			}
 			continue
@@ -264,6 +264,18 @@ func roundTrip(ctx context.Context, sock string, req Request) (Response, error) 
 		return Response{}, fmt.Errorf("reading answer from %s: %w", sock, err)
 	}
 	return resp, nil
+}
+
+// ownerAlive reports whether the process a socket is named after
+// (<pid>.sock) still runs. A refused connection alone does not prove a
+// socket dead: an instance that is just starting has bound its socket but
+// not yet begun to listen.
+func ownerAlive(sock string) bool {
+	pid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(sock), ".sock"))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return processAlive(pid)
 }
 
 // isDead reports whether a dial error means nobody listens on the socket

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -94,8 +96,13 @@ func TestNotRunningAndStaleSockets(t *testing.T) {
 	if _, err := Send(t.Context(), dir, Request{Cmd: CmdStatus}); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("no instance: %v, want ErrNotRunning", err)
 	}
-	// A socket file left by a crashed instance: nobody listens.
-	stale := filepath.Join(dir, "99999.sock")
+	// A socket file left by a crashed instance: nobody listens, and its
+	// PID is gone.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, strconv.Itoa(dead.Process.Pid)+".sock")
 	ln, err := net.Listen("unix", stale)
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +114,19 @@ func TestNotRunningAndStaleSockets(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Fatalf("stale socket was not removed: %v", err)
+	}
+	// A socket whose process is alive but not listening yet (bound, not
+	// listening: an instance starting up) must be left alone.
+	starting := filepath.Join(dir, strconv.Itoa(os.Getpid())+".sock")
+	ln2, err := net.Listen("unix", starting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln2.Close()
+	Send(t.Context(), dir, Request{Cmd: CmdStatus})
+	if _, err := os.Stat(starting); err != nil {
+		t.Fatalf("the socket of a live process was removed: %v", err)
 	}
 }
 
