@@ -609,7 +609,12 @@ func (f *Folder) pushStep(ctx, opCtx context.Context) bool {
 // settle ends a successful cycle: refresh what the snapshot shows and go
 // back to Idle (or Conflict).
 func (f *Folder) settle(opCtx context.Context) {
-	f.refresh(opCtx, false)
+	// A push due within push_delay refreshes the snapshot when it is done;
+	// reading status, log and conflict copies now as well would only cost
+	// git processes (docs/benchmarks.md counts them).
+	if f.pushAt.IsZero() || f.opts.LocalOnly {
+		f.refresh(opCtx, false)
+	}
 	s := f.Snapshot()
 	switch {
 	case len(f.pending) > 0 || f.overflow:
