@@ -27,7 +27,7 @@ const (
 	shutdownGrace = 10 * time.Second
 	// needsUserRecheck is how often a folder in Error re-checks whether the
 	// user fixed the repository.
-	needsUserRecheck = 30 * time.Second
+	needsUserRecheck = 10 * time.Second
 	// degradedScan is the scan interval when the watcher could not watch
 	// everything (inotify limit).
 	degradedScan = 30 * time.Second
@@ -162,7 +162,7 @@ func NewFolder(opts FolderOptions) *Folder {
 	f.wantPaus = opts.Paused
 	// Until the first cycle ran, nothing is known: show the folder as
 	// having changes pending, not as in sync.
-	f.snap = Snapshot{Path: opts.Path, Name: filepath.Base(opts.Path), State: Pending, Detail: "starting", Since: time.Now(), Paused: opts.Paused}
+	f.snap = Snapshot{Path: opts.Path, Name: filepath.Base(opts.Path), State: Pending, Detail: "starting", Since: time.Now(), Paused: opts.Paused, LocalOnly: opts.LocalOnly}
 	return f
 }
 
@@ -561,6 +561,10 @@ func (f *Folder) pulled(res vcs.PullResult) {
 	f.emit(Event{Kind: EventPulled, Pull: &res})
 	if len(res.Conflicts) > 0 {
 		for _, c := range res.Conflicts {
+			if c.Copy == "" {
+				f.log.Warn("conflict: the changed version is kept", "file", c.Path, "reason", c.Reason)
+				continue
+			}
 			f.log.Warn("conflict: kept both versions", "file", c.Path, "copy", c.Copy, "reason", c.Reason)
 		}
 		f.emit(Event{Kind: EventConflict, Pull: &res, Conflicts: res.Conflicts})
@@ -648,6 +652,11 @@ func (f *Folder) refresh(opCtx context.Context, first bool) {
 	if err != nil {
 		f.log.Debug("listing conflict copies failed", "err", err)
 	}
+	if f.opts.LocalOnly {
+		// Nothing is ever pushed or pulled: "ahead" means nothing here, and
+		// the folder is in sync once its changes are committed.
+		st.Ahead, st.Behind = 0, 0
+	}
 	f.update(func(s *Snapshot) {
 		s.Branch, s.Ahead, s.Behind = st.Branch, st.Ahead, st.Behind
 		if recent != nil {
@@ -723,7 +732,7 @@ func (f *Folder) fail(opCtx context.Context, step string, err error) {
 		}
 		f.log.Warn("remote unreachable; will retry", "step", step, "in", wait.Round(time.Millisecond), "err", err)
 		f.update(func(s *Snapshot) { s.LastError, s.NextRetry = err.Error(), f.retryAt })
-		f.setState(Offline, fmt.Sprintf("remote unreachable, retrying in %s", wait.Round(time.Second)))
+		f.setState(Offline, "remote unreachable")
 	case errors.Is(err, vcs.ErrLocked):
 		f.retryAt = now.Add(f.opts.Backoff.Next())
 		f.log.Info("repository busy (another git is running); will retry", "step", step)
@@ -737,7 +746,7 @@ func (f *Folder) fail(opCtx context.Context, step string, err error) {
 		}
 		f.failing = true
 		f.update(func(s *Snapshot) { s.LastError, s.NextRetry = step+": "+err.Error(), f.retryAt })
-		f.setState(Error, fmt.Sprintf("%s failed, retrying in %s", step, wait.Round(time.Second)))
+		f.setState(Error, step+" failed")
 	}
 	if step == "pull" || step == "push" || step == "check" {
 		f.needPull = true

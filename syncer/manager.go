@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type Manager struct {
 	changed    chan struct{}
 
 	mu      sync.Mutex
+	broken  []Snapshot // folders that could not be started (AddBroken)
 	subs    map[chan Event]*subscriber
 	peerUp  bool
 	started bool
@@ -52,14 +54,38 @@ func NewManager(logger *slog.Logger) *Manager {
 }
 
 // Add adds a folder. Its Publish, Emit and Announce hooks are set by the
-// manager. Call Add before Run.
+// manager. A folder added while the manager runs starts at once, and
+// replaces a broken entry for the same path (see AddBroken).
 func (m *Manager) Add(opts FolderOptions) *Folder {
 	opts.Publish = func() { signal(m.changed) }
 	opts.Emit = m.emit
 	opts.Announce = m.announce
 	f := NewFolder(opts)
+	m.mu.Lock()
 	m.folders = append(m.folders, f)
+	m.broken = slices.DeleteFunc(m.broken, func(s Snapshot) bool { return s.Path == f.Path() })
+	ctx := m.runCtx
+	m.mu.Unlock()
+	if ctx != nil {
+		m.wg.Go(func() { f.Run(ctx) })
+	}
+	signal(m.changed)
 	return f
+}
+
+// AddBroken lists a configured folder that could not be started (its path
+// is missing, it is not a working copy, another instance holds it), so that
+// status and the tray show it in state Error with err, instead of leaving it
+// out. Add with the same path replaces the entry once the folder starts.
+func (m *Manager) AddBroken(path string, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.broken = slices.DeleteFunc(m.broken, func(s Snapshot) bool { return s.Path == path })
+	m.broken = append(m.broken, Snapshot{
+		Path: path, Name: filepath.Base(path), State: Error, Since: time.Now(),
+		Detail: "could not be started", LastError: err.Error(), NeedsUser: true,
+	})
+	signal(m.changed)
 }
 
 // AddTransport adds a peer channel. Call it before Run.
@@ -85,7 +111,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.started, m.runCtx = true, ctx
 	m.mu.Unlock()
 
-	for _, f := range m.folders {
+	for _, f := range m.Folders() {
 		m.wg.Go(func() { f.Run(ctx) })
 	}
 	for _, t := range m.transports {
@@ -121,7 +147,7 @@ func (m *Manager) watchPeers(ctx context.Context) {
 		m.peerUp = up
 		m.mu.Unlock()
 		if changed {
-			for _, f := range m.folders {
+			for _, f := range m.Folders() {
 				f.Poke()
 			}
 			signal(m.changed)
@@ -134,15 +160,24 @@ func (m *Manager) watchPeers(ctx context.Context) {
 	}
 }
 
-// Folders returns the folders in the order they were added.
-func (m *Manager) Folders() []*Folder { return m.folders }
+// Folders returns the running folders in the order they were added.
+func (m *Manager) Folders() []*Folder {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.folders)
+}
 
-// Snapshots returns every folder's current snapshot.
+// Snapshots returns every folder's current snapshot, the folders that could
+// not be started last.
 func (m *Manager) Snapshots() []Snapshot {
-	s := make([]Snapshot, len(m.folders))
-	for i, f := range m.folders {
-		s[i] = f.Snapshot()
+	fs := m.Folders()
+	s := make([]Snapshot, 0, len(fs))
+	for _, f := range fs {
+		s = append(s, f.Snapshot())
 	}
+	m.mu.Lock()
+	s = append(s, m.broken...)
+	m.mu.Unlock()
 	return s
 }
 
@@ -220,14 +255,15 @@ func (m *Manager) announce(remoteURL string) {
 func (m *Manager) Announced(a peer.Announcement) {
 	want := peer.NormalizeURL(a.Remote)
 	var hit []*Folder
-	for _, f := range m.folders {
+	all := m.Folders()
+	for _, f := range all {
 		if want != "" && peer.NormalizeURL(f.RemoteURL()) == want {
 			hit = append(hit, f)
 		}
 	}
 	if len(hit) == 0 {
 		m.log.Info("another machine pushed to a remote no folder uses by that URL; fetching all folders", "remote", a.Remote, "from", a.From)
-		hit = m.folders
+		hit = all
 	} else {
 		m.log.Info("another machine pushed; fetching", "remote", a.Remote, "from", a.From)
 	}
@@ -240,7 +276,7 @@ func (m *Manager) Announced(a peer.Announcement) {
 // catches up, since announcements sent while we were away are lost.
 func (m *Manager) Connected() {
 	m.log.Info("peer channel connected; catching up")
-	for _, f := range m.folders {
+	for _, f := range m.Folders() {
 		f.Poke()
 		f.Announced()
 	}
@@ -254,12 +290,13 @@ var ErrNoFolder = errors.New("no such folder")
 // (absolute or relative to the working directory), a path inside a folder,
 // or a folder's base name.
 func (m *Manager) Find(name string) ([]*Folder, error) {
+	all := m.Folders()
 	if name == "" {
-		return m.folders, nil
+		return all, nil
 	}
 	abs, _ := filepath.Abs(name)
 	var byPath, byName []*Folder
-	for _, f := range m.folders {
+	for _, f := range all {
 		p := f.Path()
 		if abs == p || strings.HasPrefix(abs, p+string(filepath.Separator)) {
 			byPath = append(byPath, f)
@@ -274,11 +311,40 @@ func (m *Manager) Find(name string) ([]*Folder, error) {
 	case len(byName) > 0:
 		return byName, nil
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range m.broken {
+		if abs == b.Path || b.Name == name {
+			return nil, fmt.Errorf("%s could not be started: %s", b.Path, b.LastError)
+		}
+	}
 	return nil, fmt.Errorf("%w: %s", ErrNoFolder, name)
 }
 
-// SyncNow runs a full cycle in the named folders ("" = all).
-func (m *Manager) SyncNow(name string) error { return m.each(name, (*Folder).SyncNow) }
+// ErrPaused is returned by SyncNow for a paused folder: it syncs nothing
+// until resumed.
+var ErrPaused = errors.New("paused")
+
+// SyncNow runs a full cycle in the named folders ("" = all). Paused folders
+// are left paused, and named in the error (which wraps ErrPaused).
+func (m *Manager) SyncNow(name string) error {
+	fs, err := m.Find(name)
+	if err != nil {
+		return err
+	}
+	var paused []string
+	for _, f := range fs {
+		if f.Snapshot().Paused {
+			paused = append(paused, f.Path())
+			continue
+		}
+		f.SyncNow()
+	}
+	if len(paused) > 0 {
+		return fmt.Errorf("%s %w: run `autosync resume` to sync it again", strings.Join(paused, ", "), ErrPaused)
+	}
+	return nil
+}
 
 // Pause pauses the named folders ("" = all).
 func (m *Manager) Pause(name string) error { return m.each(name, (*Folder).Pause) }

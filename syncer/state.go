@@ -72,11 +72,14 @@ type Snapshot struct {
 	LastSync  time.Time `json:"last_sync,omitzero"` // last time local and remote were known equal
 	LastError string    `json:"last_error,omitempty"`
 	// NeedsUser is true when LastError is something only the user can fix.
-	NeedsUser bool      `json:"needs_user,omitempty"`
+	NeedsUser bool `json:"needs_user,omitempty"`
+	// NextRetry is when a failed step is tried again (zero: not waiting).
 	NextRetry time.Time `json:"next_retry,omitzero"`
 
-	Paused  bool     `json:"paused"`
-	Pending []string `json:"pending,omitempty"` // paths seen changing, waiting to be committed
+	Paused bool `json:"paused"`
+	// LocalOnly folders commit but never pull or push.
+	LocalOnly bool     `json:"local_only,omitempty"`
+	Pending   []string `json:"pending,omitempty"` // paths seen changing, waiting to be committed
 
 	Ahead  int `json:"ahead"`
 	Behind int `json:"behind"`

@@ -30,7 +30,19 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) int {
 		case *cfg == "" && len(pos) == 2:
 			extra = []string{absPath(pos[1])}
 		case len(pos) > 1:
-			flags.Usage()
+			fmt.Fprintln(stderr, "autosync autostart enable: give --config FILE or FOLDER, not both")
+			return exitUsage
+		}
+		// What starts at login must work: check it now, not at the next
+		// login where nobody sees the error.
+		var cfgArg, folderArg string
+		if *cfg != "" {
+			cfgArg = *cfg
+		} else if len(pos) == 2 {
+			folderArg = pos[1]
+		}
+		if _, err := loadConfig(cfgArg, folderArg); err != nil {
+			fmt.Fprintln(stderr, "autosync autostart enable:", err)
 			return exitUsage
 		}
 		if err := autostart.EnableArgs(extra...); err != nil {
@@ -56,7 +68,7 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "disabled")
 		}
 	default:
-		flags.Usage()
+		fmt.Fprintf(stderr, "autosync autostart: unknown action %q: use enable, disable or status\n", pos[0])
 		return exitUsage
 	}
 	return exitOK

@@ -94,7 +94,7 @@ func printStatus(w io.Writer, all []control.Status, now time.Time) {
 				fmt.Fprintf(tw, "  \t\tproblem: %s\n", f.LastError)
 			}
 			for _, c := range f.Conflicts {
-				fmt.Fprintf(tw, "  \t\tconflict: %s (your version of %s)\n", c.Copy, c.Path)
+				fmt.Fprintf(tw, "  \t\tconflict: %s is another version of %s (compare them, then delete the copy)\n", c.Copy, c.Path)
 			}
 			for _, s := range f.Skipped {
 				fmt.Fprintf(tw, "  \t\tnot committed: %s (%s)\n", s.Path, s.Reason)
@@ -120,18 +120,24 @@ func printStatus(w io.Writer, all []control.Status, now time.Time) {
 // folderLine says in words how a folder is doing.
 func folderLine(f syncer.Snapshot, now time.Time) string {
 	var parts []string
-	if f.Detail != "" && f.State != syncer.Idle {
+	if f.Detail != "" && f.State != syncer.Idle && f.Detail != f.State.String() {
 		parts = append(parts, f.Detail)
 	}
-	if f.LastSync.IsZero() {
+	if d := f.NextRetry.Sub(now); !f.NextRetry.IsZero() && d > 0 {
+		parts = append(parts, "retrying in "+d.Round(time.Second).String())
+	}
+	switch {
+	case f.LastSync.IsZero():
 		parts = append(parts, "not synced yet")
-	} else {
+	case f.LocalOnly:
+		parts = append(parts, "local only, committed "+ago(f.LastSync, now, true))
+	default:
 		parts = append(parts, "synced "+ago(f.LastSync, now, true))
 	}
-	if f.Ahead > 0 {
+	if f.Ahead > 0 && !f.LocalOnly {
 		parts = append(parts, fmt.Sprintf("%d commit%s to push", f.Ahead, plural(f.Ahead)))
 	}
-	if len(f.Pending) > 0 {
+	if len(f.Pending) > 0 && f.State != syncer.Pending {
 		parts = append(parts, fmt.Sprintf("%d changed file%s waiting", len(f.Pending), plural(len(f.Pending))))
 	}
 	return strings.Join(parts, ", ")

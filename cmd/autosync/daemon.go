@@ -201,7 +201,51 @@ type app struct {
 	mgr     *syncer.Manager
 	log     *slog.Logger
 	started time.Time
-	opened  []*syncer.Opened
+
+	mu     sync.Mutex
+	opened []*syncer.Opened
+}
+
+// retryInterval is how often a folder that could not be started is tried
+// again.
+const retryInterval = 30 * time.Second
+
+func (a *app) keep(o *syncer.Opened) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.opened = append(a.opened, o)
+}
+
+// closeAll releases the folders' instance locks (after they stopped).
+func (a *app) closeAll() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, o := range a.opened {
+		o.Close()
+	}
+}
+
+// retryOpen tries to start a folder that could not be started, until it
+// starts or ctx ends.
+func (a *app) retryOpen(ctx context.Context, fc config.Folder, setup syncer.Setup) {
+	t := time.NewTicker(retryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		o, err := syncer.Open(ctx, fc, setup)
+		if err != nil {
+			a.mgr.AddBroken(fc.Path, err)
+			continue
+		}
+		a.log.Info("folder can be synced now", "folder", fc.Path)
+		a.keep(o)
+		a.mgr.Add(o.Options)
+		return
+	}
 }
 
 // daemon runs until SIGINT, SIGTERM or Quit and returns the exit code.
@@ -229,29 +273,34 @@ func daemon(cfg *config.Config, rf runFlags, logger *slog.Logger) int {
 	desk := newDesktop(cfg, rf, logger)
 	setup := syncer.Setup{Device: cfg.DeviceName, Logger: logger, Prompter: desk.prompter(), PeerUp: a.mgr.PeerUp, Legacy: cfg.Legacy}
 
-	var failed []string
+	type failure struct {
+		fc  config.Folder
+		err error
+	}
+	var failed []failure
 	for _, fc := range cfg.Folders {
 		o, err := syncer.Open(ctx, fc, setup)
 		if err != nil {
-			if len(cfg.Folders) > 1 {
-				logger.Error("cannot sync this folder; the others go on", "folder", fc.Path, "err", err)
-			}
-			failed = append(failed, err.Error())
+			failed = append(failed, failure{fc, err})
 			continue
 		}
-		a.opened = append(a.opened, o)
+		a.keep(o)
 		a.mgr.Add(o.Options)
 	}
-	defer func() {
-		for _, o := range a.opened {
-			o.Close()
-		}
-	}()
-	if len(a.opened) == 0 {
+	defer a.closeAll()
+	if len(failed) == len(cfg.Folders) {
 		for _, f := range failed {
-			fmt.Fprintln(os.Stderr, "autosync:", f)
+			fmt.Fprintln(os.Stderr, "autosync:", f.err)
 		}
 		return exitFailure
+	}
+	// The others go on; a folder that could not start is shown in state
+	// Error (status, tray) and tried again, so that plugging in the disk
+	// it lives on, or stopping the other instance, is enough.
+	for _, f := range failed {
+		logger.Error("cannot sync this folder; the others go on, and it is tried again every 30s", "folder", f.fc.Path, "err", f.err)
+		a.mgr.AddBroken(f.fc.Path, f.err)
+		go a.retryOpen(ctx, f.fc, setup)
 	}
 	if err := a.addTransports(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "autosync:", err)

@@ -33,6 +33,8 @@ func TestClassify(t *testing.T) {
 		{" ! [rejected]        HEAD -> main (fetch first)\nerror: failed to push some refs", KindRejected},
 		{" ! [rejected]        HEAD -> main (non-fast-forward)", KindRejected},
 		{" ! [remote rejected] HEAD -> main (pre-receive hook declined)", KindOther},
+		// Two machines pushing at the same moment: the remote's ref lock.
+		{"remote: error: cannot lock ref 'refs/heads/main': is at 0aa but expected 1bb\nTo /srv/notes.git\n ! [remote rejected] HEAD -> main (failed to update ref)", KindRejected},
 		{"fatal: Unable to create '/r/.git/index.lock': File exists.\n\nAnother git process seems to be running", KindLocked},
 		{"*** Please tell me who you are.\n\nfatal: unable to auto-detect email address (got 'root@vm.(none)')", KindIdentity},
 		{"error: Your local changes to the following files would be overwritten by merge:\n\tf.txt\nPlease commit your changes or stash them before you merge.\nAborting", KindDirty},

@@ -252,7 +252,7 @@ func (r *Repo) merge(ctx context.Context, u upstream, up, device string, now tim
 	if err == nil {
 		msg := subject + "\n"
 		if len(conflicts) > 0 {
-			msg += "\nBoth versions kept:\n"
+			msg += "\nConflicts resolved without losing a version:\n"
 			for _, cf := range conflicts {
 				if cf.Copy != "" {
 					msg += "  " + cf.Path + " (this device's version: " + cf.Copy + ")\n"

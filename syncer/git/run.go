@@ -226,6 +226,10 @@ func containsAny(s string, pats []string) bool {
 // classify decides the Kind of a failure from git's standard error.
 func classify(stderr string) Kind {
 	switch {
+	case strings.Contains(stderr, "(failed to update ref)") || strings.Contains(stderr, "remote: error: cannot lock ref"):
+		// The remote's ref moved while we pushed: another machine pushed
+		// at the same moment. Fetch, merge and push again.
+		return KindRejected
 	case containsAny(stderr, lockedPatterns):
 		return KindLocked
 	case containsAny(stderr, identityPatterns):

@@ -193,7 +193,8 @@ func (r *Repo) lfsTracked(ctx context.Context, paths []string) (map[string]bool,
 }
 
 func humanSize(n int64) string {
-	const unit = 1024
+	// Decimal units, as max_file_size is written ("100MB").
+	const unit = 1000
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
@@ -202,7 +203,7 @@ func humanSize(n int64) string {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
 // add stages paths (additions, modifications and deletions alike) in one

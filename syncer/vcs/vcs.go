@@ -72,6 +72,9 @@ const (
 	Renamed
 )
 
+// MarshalText writes the kind's name ("edit", "add", ...) for JSON.
+func (k ChangeKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 func (k ChangeKind) String() string {
 	switch k {
 	case Modified:
@@ -89,36 +92,36 @@ func (k ChangeKind) String() string {
 // Change is one changed path, relative to the top of the working copy, with
 // forward slashes. From is set for renames only.
 type Change struct {
-	Kind ChangeKind
-	Path string
-	From string
+	Kind ChangeKind `json:"kind"`
+	Path string     `json:"path"`
+	From string     `json:"from,omitempty"`
 }
 
 // Skipped is a path that was left out of a commit, and why (for example a file
 // bigger than max_file_size). The user is told about each one.
 type Skipped struct {
-	Path   string
-	Size   int64
-	Reason string
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	Reason string `json:"reason"`
 }
 
 // Commit describes one commit.
 type Commit struct {
-	Hash    string
-	Subject string
-	Author  string // author name
-	Device  string // device name parsed from an autosync subject, else ""
-	Time    time.Time
-	Files   []string // paths touched, when known
+	Hash    string    `json:"hash"`
+	Subject string    `json:"subject"`
+	Author  string    `json:"author"`           // author name
+	Device  string    `json:"device,omitempty"` // device name parsed from an autosync subject, else ""
+	Time    time.Time `json:"time"`
+	Files   []string  `json:"files,omitempty"` // paths touched, when known
 }
 
 // Conflict is one file that both sides changed. The remote version kept
 // Path; the local version was saved beside it as Copy (empty when no copy
 // was needed, e.g. a modification beat a deletion). Both are relative paths.
 type Conflict struct {
-	Path   string
-	Copy   string
-	Reason string // e.g. "both changed", "changed here, deleted there"
+	Path   string `json:"path"`
+	Copy   string `json:"copy,omitempty"`
+	Reason string `json:"reason"` // e.g. "both changed", "changed here, deleted there"
 }
 
 // PullResult is what a pull brought in.
