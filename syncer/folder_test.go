@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -644,6 +645,57 @@ func TestSlowSubscriberNeverBlocksTheFolder(t *testing.T) {
 		case <-m.Changed():
 		default:
 			t.Fatal("no change signal")
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestBrokenFoldersAreListedUntilTheyStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := NewManager(nil)
+		m.Add(FolderOptions{Path: "/home/u/notes", Device: "d", Repo: newFakeRepo()})
+		m.AddBroken("/media/usb/photos", errors.New("folder /media/usb/photos does not exist"))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { m.Run(ctx); close(done) }()
+		synctest.Wait()
+		snaps := m.Snapshots()
+		if len(snaps) != 2 || snaps[1].State != Error || !snaps[1].NeedsUser || !strings.Contains(snaps[1].LastError, "does not exist") {
+			t.Fatalf("snapshots %+v: want the broken folder listed in Error with its reason", snaps)
+		}
+		if err := m.SyncNow("photos"); err == nil || !strings.Contains(err.Error(), "could not be started") {
+			t.Fatalf("SyncNow on a broken folder: %v", err)
+		}
+		// The disk is plugged in: the folder starts and replaces the entry.
+		f := m.Add(FolderOptions{Path: "/media/usb/photos", Device: "d", Repo: newFakeRepo()})
+		synctest.Wait()
+		snaps = m.Snapshots()
+		if len(snaps) != 2 || snaps[1].State != Idle || f.Snapshot().State != Idle {
+			t.Fatalf("after the folder started: %+v", snaps)
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestSyncNowOnAPausedFolderSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := NewManager(nil)
+		repo := newFakeRepo()
+		f := m.Add(FolderOptions{Path: "/home/u/notes", Device: "d", Repo: repo, Paused: true})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { m.Run(ctx); close(done) }()
+		synctest.Wait()
+		repo.edit("x.md")
+		err := m.SyncNow("")
+		if !errors.Is(err, ErrPaused) || !strings.Contains(err.Error(), "autosync resume") {
+			t.Fatalf("SyncNow on a paused folder: %v, want ErrPaused saying how to resume", err)
+		}
+		synctest.Wait()
+		if c, _, _ := repo.counts(); c != 0 || !f.Snapshot().Paused {
+			t.Fatal("SyncNow synced a paused folder")
 		}
 		cancel()
 		<-done
