@@ -119,7 +119,7 @@ func (m *machine) state() syncer.State { return m.folder.Snapshot().State }
 // pending, ahead or behind.
 func (m *machine) waitIdle() {
 	m.t.Helper()
-	eventually(m.t, 20*time.Second, m.name+" idle", func() bool {
+	gittest.Eventually(m.t, 20*time.Second, m.name+" idle", func() bool {
 		s := m.folder.Snapshot()
 		return (s.State == syncer.Idle || s.State == syncer.Conflict) && s.Ahead == 0 && len(s.Pending) == 0
 	})
@@ -169,7 +169,7 @@ func synced(t *testing.T, remote string, ms ...*machine) {
 // syncedWithin is synced with a deadline of limit.
 func syncedWithin(t *testing.T, limit time.Duration, remote string, ms ...*machine) {
 	t.Helper()
-	eventually(t, limit, "all machines at the remote's head", func() bool {
+	gittest.Eventually(t, limit, "all machines at the remote's head", func() bool {
 		want, err := gittest.Run(remote, "rev-parse", "main")
 		if err != nil {
 			return false
@@ -193,20 +193,6 @@ func syncedWithin(t *testing.T, limit time.Duration, remote string, ms ...*machi
 		if a, b := gittest.Tree(t, ms[0].dir), gittest.Tree(t, m.dir); a != b {
 			t.Fatalf("trees differ:\n%s: %s\n%s: %s", ms[0].name, a, m.name, b)
 		}
-	}
-}
-
-// eventually polls cond every 20ms until it holds or the deadline passes.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		<-tick.C
 	}
 }
 
@@ -387,7 +373,7 @@ func TestConcurrentEditOfOneFileKeepsBothVersions(t *testing.T) {
 
 	a.folder.Pause()
 	b.folder.Pause()
-	eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
+	gittest.Eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
 	a.write("shared.md", "laptop's words\n")
 	b.write("shared.md", "desktop's words\n")
 	a.folder.Resume()
@@ -425,7 +411,7 @@ func TestConcurrentEditOfOneFileKeepsBothVersions(t *testing.T) {
 			t.Fatalf("%s left mid-merge", m.name)
 		}
 	}
-	eventually(t, 10*time.Second, "conflict shown", func() bool {
+	gittest.Eventually(t, 10*time.Second, "conflict shown", func() bool {
 		return len(a.folder.Snapshot().Conflicts) == 1 && len(b.folder.Snapshot().Conflicts) == 1
 	})
 	if a.count(syncer.EventConflict)+b.count(syncer.EventConflict) != 1 {
@@ -434,7 +420,7 @@ func TestConcurrentEditOfOneFileKeepsBothVersions(t *testing.T) {
 	// The user looks at the copy and deletes it: the conflict is handled.
 	os.Remove(filepath.Join(a.dir, copies[0]))
 	synced(t, remote, a, b)
-	eventually(t, 10*time.Second, "conflict cleared", func() bool {
+	gittest.Eventually(t, 10*time.Second, "conflict cleared", func() bool {
 		return a.state() == syncer.Idle && len(a.folder.Snapshot().Conflicts) == 0
 	})
 }
@@ -474,7 +460,7 @@ func TestRemoteUnreachableThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.write("offline.md", "written on the train\n")
-	eventually(t, 10*time.Second, "laptop offline", func() bool { return a.state() == syncer.Offline })
+	gittest.Eventually(t, 10*time.Second, "laptop offline", func() bool { return a.state() == syncer.Offline })
 	s := a.folder.Snapshot()
 	if s.LastError == "" || s.NextRetry.IsZero() {
 		t.Fatalf("offline snapshot does not say why and when it retries: %+v", s)
@@ -486,7 +472,7 @@ func TestRemoteUnreachableThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No Sync now: the folder recovers by itself (backoff starts at 1s).
-	eventually(t, 20*time.Second, "laptop back online", func() bool {
+	gittest.Eventually(t, 20*time.Second, "laptop back online", func() bool {
 		return a.state() == syncer.Idle && a.folder.Snapshot().Ahead == 0
 	})
 	b.folder.SyncNow()
@@ -505,12 +491,12 @@ func TestPauseAndResume(t *testing.T) {
 	a := start(t, "laptop", gittest.Clone(t, remote, "a"), nil)
 	before := gittest.CommitCount(t, a.dir, "HEAD")
 	a.folder.Pause()
-	eventually(t, 5*time.Second, "paused", func() bool { return a.state() == syncer.Paused })
+	gittest.Eventually(t, 5*time.Second, "paused", func() bool { return a.state() == syncer.Paused })
 	a.write("while-paused.md", "x\n")
 	// Give the engine several commit delays' worth of chances to (wrongly)
 	// commit; it must not.
 	deadline := time.Now().Add(1500 * time.Millisecond)
-	eventually(t, 3*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
+	gittest.Eventually(t, 3*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
 	if n := gittest.CommitCount(t, a.dir, "HEAD"); n != before {
 		t.Fatalf("committed while paused")
 	}
@@ -598,7 +584,7 @@ func TestRefusalsAtStart(t *testing.T) {
 			go func() { mgr.Run(mctx); close(done) }()
 			defer func() { cancel(); <-done }()
 			bad, ok := mgr.Folders()[0], mgr.Folders()[1]
-			eventually(t, 10*time.Second, "bad folder in error", func() bool {
+			gittest.Eventually(t, 10*time.Second, "bad folder in error", func() bool {
 				s := bad.Snapshot()
 				return s.State == syncer.Error && s.NeedsUser
 			})
@@ -606,7 +592,7 @@ func TestRefusalsAtStart(t *testing.T) {
 				t.Errorf("error %q does not tell what to do (want %q in it)", msg, tc.hint)
 			}
 			gittest.WriteFile(t, good, "fine.md", "ok\n")
-			eventually(t, 10*time.Second, "good folder syncs", func() bool {
+			gittest.Eventually(t, 10*time.Second, "good folder syncs", func() bool {
 				out, _ := gittest.Run(remote, "ls-tree", "--name-only", "main")
 				return strings.Contains(out, "fine.md") && ok.Snapshot().State == syncer.Idle
 			})
@@ -662,11 +648,11 @@ func TestLocalOnlyCommitsWithoutARemote(t *testing.T) {
 	gittest.Git(t, filepath.Dir(dir), "init", "-q", dir)
 	a := start(t, "laptop", dir, func(fc *config.Folder) { fc.LocalOnly = true })
 	a.write("today.md", "dear diary\n")
-	eventually(t, 10*time.Second, "a local commit", func() bool {
+	gittest.Eventually(t, 10*time.Second, "a local commit", func() bool {
 		out, _ := gittest.Run(dir, "log", "--format=%s")
 		return strings.HasPrefix(out, "autosync on laptop: add today.md")
 	})
-	eventually(t, 5*time.Second, "idle", func() bool { return a.state() == syncer.Idle })
+	gittest.Eventually(t, 5*time.Second, "idle", func() bool { return a.state() == syncer.Idle })
 	if s := a.folder.Snapshot(); s.LastError != "" {
 		t.Fatalf("local-only folder reports an error: %s", s.LastError)
 	}

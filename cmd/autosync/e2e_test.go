@@ -97,7 +97,7 @@ func startConfig(t *testing.T, name, content string) *proc {
 			t.Logf("%s's log:\n%s", name, p.log)
 		}
 	})
-	waitFor(t, 20*time.Second, name+" answering status", func() bool {
+	gittest.Eventually(t, 20*time.Second, name+" answering status", func() bool {
 		st, ok := p.status()
 		return ok && len(st) == 1 && st[0].Folders[0].State == syncer.Idle
 	})
@@ -158,19 +158,6 @@ func (p *proc) folder() syncer.Snapshot {
 	return st[0].Folders[0]
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		<-tick.C
-	}
-}
-
 func fileIs(dir, rel, want string) func() bool {
 	return func() bool {
 		b, err := os.ReadFile(filepath.Join(dir, rel))
@@ -186,20 +173,20 @@ func TestTwoProcessesStayInSync(t *testing.T) {
 
 	// A save on a reaches the remote; b gets it on `autosync sync`.
 	gittest.WriteFile(t, dirA, "notes.md", "from the laptop\n")
-	waitFor(t, 15*time.Second, "laptop's commit on the remote", func() bool {
+	gittest.Eventually(t, 15*time.Second, "laptop's commit on the remote", func() bool {
 		out, _ := gittest.Run(remote, "log", "-1", "--format=%s", "main")
 		return strings.HasPrefix(out, "autosync on laptop: add notes.md")
 	})
 	if out, code := b.ctl("sync"); code != 0 || !strings.Contains(out, "syncing") {
 		t.Fatalf("sync: %q, exit %d", out, code)
 	}
-	waitFor(t, 15*time.Second, "notes.md on the desktop", fileIs(dirB, "notes.md", "from the laptop\n"))
+	gittest.Eventually(t, 15*time.Second, "notes.md on the desktop", fileIs(dirB, "notes.md", "from the laptop\n"))
 
 	// Pause stops commits on b; the status says paused.
 	if out, code := b.ctl("pause", dirB); code != 0 || !strings.Contains(out, "paused") {
 		t.Fatalf("pause: %q, exit %d", out, code)
 	}
-	waitFor(t, 5*time.Second, "desktop paused", func() bool { return b.folder().State == syncer.Paused })
+	gittest.Eventually(t, 5*time.Second, "desktop paused", func() bool { return b.folder().State == syncer.Paused })
 	before := gittest.CommitCount(t, dirB, "HEAD")
 	gittest.WriteFile(t, dirB, "todo.md", "written while paused\n")
 	human, _ := b.ctl("status")
@@ -208,7 +195,7 @@ func TestTwoProcessesStayInSync(t *testing.T) {
 	}
 	// Several commit delays pass; nothing may be committed.
 	deadline := time.Now().Add(1500 * time.Millisecond)
-	waitFor(t, 5*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
+	gittest.Eventually(t, 5*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
 	if gittest.CommitCount(t, dirB, "HEAD") != before {
 		t.Fatal("committed while paused")
 	}
@@ -216,10 +203,10 @@ func TestTwoProcessesStayInSync(t *testing.T) {
 	if out, code := b.ctl("resume"); code != 0 || !strings.Contains(out, "resumed") {
 		t.Fatalf("resume: %q, exit %d", out, code)
 	}
-	waitFor(t, 15*time.Second, "todo.md on the laptop", fileIs(dirA, "todo.md", "written while paused\n"))
+	gittest.Eventually(t, 15*time.Second, "todo.md on the laptop", fileIs(dirA, "todo.md", "written while paused\n"))
 
 	// Both settle on the same commit.
-	waitFor(t, 15*time.Second, "both at the remote's head", func() bool {
+	gittest.Eventually(t, 15*time.Second, "both at the remote's head", func() bool {
 		want, _ := gittest.Run(remote, "rev-parse", "main")
 		ha, _ := gittest.Run(dirA, "rev-parse", "HEAD")
 		hb, _ := gittest.Run(dirB, "rev-parse", "HEAD")

@@ -82,7 +82,7 @@ password = not-used
 func startLegacy(t *testing.T, name, ini string) *proc {
 	t.Helper()
 	p := launchLegacy(t, name, ini)
-	waitFor(t, 30*time.Second, name+" answering status", func() bool {
+	gittest.Eventually(t, 30*time.Second, name+" answering status", func() bool {
 		select {
 		case <-p.exited:
 			t.Fatalf("%s exited: %v\n%s", name, p.waitErr, p.log)
@@ -132,12 +132,12 @@ func TestLegacyConfigTwoInstancesSyncAGitFolder(t *testing.T) {
 
 	aDir := a.folder().Path
 	gittest.WriteFile(t, aDir, "from laptop.md", "written with an old config\n")
-	waitFor(t, 30*time.Second, "the laptop's file on the desktop", func() bool {
+	gittest.Eventually(t, 30*time.Second, "the laptop's file on the desktop", func() bool {
 		b.ctl("sync")
 		return fileIs(bDir, "from laptop.md", "written with an old config\n")()
 	})
 	gittest.WriteFile(t, bDir, "from desktop.md", "and back\n")
-	waitFor(t, 30*time.Second, "the desktop's file on the laptop", func() bool {
+	gittest.Eventually(t, 30*time.Second, "the desktop's file on the laptop", func() bool {
 		a.ctl("sync")
 		return fileIs(aDir, "from desktop.md", "and back\n")()
 	})
@@ -155,11 +155,11 @@ func TestLegacySyncMethodNoneCommitsLocallyOnly(t *testing.T) {
 	before := gittest.Git(t, remote, "rev-parse", "main")
 	p := startLegacy(t, "laptop", writeLegacy(t, dir, "none"))
 	gittest.WriteFile(t, dir, "diary.md", "local history only\n")
-	waitFor(t, 30*time.Second, "a local commit", func() bool {
+	gittest.Eventually(t, 30*time.Second, "a local commit", func() bool {
 		out, err := gittest.Run(dir, "log", "-1", "--format=%s")
 		return err == nil && strings.Contains(out, "diary.md")
 	})
-	waitFor(t, 10*time.Second, "idle", func() bool { return p.folder().State.String() == "idle" })
+	gittest.Eventually(t, 10*time.Second, "idle", func() bool { return p.folder().State.String() == "idle" })
 	if after := gittest.Git(t, remote, "rev-parse", "main"); after != before {
 		t.Fatal("syncmethod = none pushed to the remote")
 	}
@@ -270,7 +270,7 @@ func TestLegacyConfigConvert(t *testing.T) {
 	}
 	// And the binary runs with it.
 	p := launchLegacy(t, "converted", out)
-	waitFor(t, 30*time.Second, "the converted config running", func() bool {
+	gittest.Eventually(t, 30*time.Second, "the converted config running", func() bool {
 		st, ok := p.status()
 		return ok && len(st) == 1 && len(st[0].Folders) == 1
 	})
@@ -335,10 +335,10 @@ func TestLegacyMercurialLocalOnly(t *testing.T) {
 	dir := clones[0]
 	p := startLegacy(t, "laptop", writeLegacyWith(t, dir, "none", hgTemplates))
 	os.WriteFile(filepath.Join(dir, "diary.md"), []byte("kept in Mercurial\n"), 0o644)
-	waitFor(t, 30*time.Second, "a local hg commit", func() bool {
+	gittest.Eventually(t, 30*time.Second, "a local hg commit", func() bool {
 		return strings.Contains(hgRun(t, dir, "log", "-l", "1", "-T", "{desc|firstline}"), "diary.md")
 	})
-	waitFor(t, 10*time.Second, "idle", func() bool { return p.folder().State.String() == "idle" })
+	gittest.Eventually(t, 10*time.Second, "idle", func() bool { return p.folder().State.String() == "idle" })
 	if hgRun(t, dir, "status") != "" {
 		t.Fatalf("uncommitted changes left: %s", hgRun(t, dir, "status"))
 	}
@@ -355,12 +355,12 @@ func TestLegacyMercurialTwoInstances(t *testing.T) {
 	a := startLegacy(t, "laptop", writeLegacyWith(t, aDir, "xmpp", hgTemplates))
 	b := startLegacy(t, "desktop", writeLegacyWith(t, bDir, "xmpp", hgTemplates))
 	os.WriteFile(filepath.Join(aDir, "from laptop.md"), []byte("through hg\n"), 0o644)
-	waitFor(t, 60*time.Second, "the laptop's file on the desktop", func() bool {
+	gittest.Eventually(t, 60*time.Second, "the laptop's file on the desktop", func() bool {
 		b.ctl("sync")
 		return fileIs(bDir, "from laptop.md", "through hg\n")()
 	})
 	os.Remove(filepath.Join(bDir, "README"))
-	waitFor(t, 60*time.Second, "the desktop's deletion on the laptop", func() bool {
+	gittest.Eventually(t, 60*time.Second, "the desktop's deletion on the laptop", func() bool {
 		a.ctl("sync")
 		_, err := os.Stat(filepath.Join(aDir, "README"))
 		return os.IsNotExist(err)

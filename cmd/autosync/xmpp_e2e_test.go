@@ -32,7 +32,7 @@ poll_interval = "0s"
 // connected waits until the process reports its XMPP channel connected.
 func (p *proc) connected() {
 	p.t.Helper()
-	waitFor(p.t, 20*time.Second, p.name+"'s XMPP connection", func() bool {
+	gittest.Eventually(p.t, 20*time.Second, p.name+"'s XMPP connection", func() bool {
 		st, ok := p.status()
 		return ok && len(st[0].Peers) == 1 && st[0].Peers[0].State == "connected"
 	})
@@ -54,14 +54,14 @@ func TestXMPPSaveOnOneMachineAppearsOnTheOthers(t *testing.T) {
 	start := time.Now()
 	gittest.WriteFile(t, dirs[0], "notes.md", "written on the laptop\n")
 	for i := 1; i < 3; i++ {
-		waitFor(t, 15*time.Second, "notes.md on "+ms[i].name, fileIs(dirs[i], "notes.md", "written on the laptop\n"))
+		gittest.Eventually(t, 15*time.Second, "notes.md on "+ms[i].name, fileIs(dirs[i], "notes.md", "written on the laptop\n"))
 	}
 	t.Logf("save on the laptop -> file on the two others: %v (commit_delay 300ms + push_delay 50ms included)", time.Since(start).Round(time.Millisecond))
 
 	// And back: a save on the tablet reaches the laptop and the desktop.
 	gittest.WriteFile(t, dirs[2], "reply.md", "from the tablet\n")
 	for i := 0; i < 2; i++ {
-		waitFor(t, 15*time.Second, "reply.md on "+ms[i].name, fileIs(dirs[i], "reply.md", "from the tablet\n"))
+		gittest.Eventually(t, 15*time.Second, "reply.md on "+ms[i].name, fileIs(dirs[i], "reply.md", "from the tablet\n"))
 	}
 
 	// The status shows what was sent and received.
@@ -99,7 +99,7 @@ func TestXMPPStrangersCannotTriggerAnything(t *testing.T) {
 	c.Sync(t)
 	// The laptop must not pull; give it ample time to do so wrongly.
 	deadline := time.Now().Add(2 * time.Second)
-	waitFor(t, 5*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
+	gittest.Eventually(t, 5*time.Second, "time to pass", func() bool { return time.Now().After(deadline) })
 	if _, err := gittest.Run(dir, "cat-file", "-e", "HEAD:x.md"); err == nil {
 		t.Fatal("a stranger's message made the laptop pull")
 	}
@@ -109,7 +109,7 @@ func TestXMPPStrangersCannotTriggerAnything(t *testing.T) {
 	// The same message from another resource of the own account works.
 	own := srv.Connect(t, jid, "secret", "AutosyncJabberBot on oldhost")
 	own.Send(t, jid, "chat", "pushed "+remote+"\n")
-	waitFor(t, 10*time.Second, "pull after the own account's announcement", func() bool {
+	gittest.Eventually(t, 10*time.Second, "pull after the own account's announcement", func() bool {
 		_, err := gittest.Run(dir, "cat-file", "-e", "HEAD:x.md")
 		return err == nil
 	})
@@ -129,18 +129,18 @@ func TestXMPPServerRestartCatchesUp(t *testing.T) {
 	// Saved while the server is down: pushed to git, but the announcement
 	// is lost.
 	gittest.WriteFile(t, dirA, "during-outage.md", "saved while XMPP was down\n")
-	waitFor(t, 15*time.Second, "the save pushed", func() bool {
+	gittest.Eventually(t, 15*time.Second, "the save pushed", func() bool {
 		out, _ := gittest.Run(remote, "log", "-1", "--format=%s", "main")
 		return strings.Contains(out, "during-outage.md")
 	})
 	srv.Restart(t)
 	// After reconnecting, every instance catches up with a fetch.
-	waitFor(t, 60*time.Second, "catch-up on the desktop", fileIs(dirB, "during-outage.md", "saved while XMPP was down\n"))
+	gittest.Eventually(t, 60*time.Second, "catch-up on the desktop", fileIs(dirB, "during-outage.md", "saved while XMPP was down\n"))
 	a.connected()
 	b.connected()
 	// And announcements work again.
 	gittest.WriteFile(t, dirB, "after.md", "after the restart\n")
-	waitFor(t, 15*time.Second, "after.md on the laptop", fileIs(dirA, "after.md", "after the restart\n"))
+	gittest.Eventually(t, 15*time.Second, "after.md on the laptop", fileIs(dirA, "after.md", "after the restart\n"))
 }
 
 func TestXMPPWrongPasswordKeepsSyncingByPolling(t *testing.T) {
@@ -151,7 +151,7 @@ func TestXMPPWrongPasswordKeepsSyncingByPolling(t *testing.T) {
 	cfg := strings.Replace(xmppConfig("laptop", dir, jid, srv), `password = "secret"`, `password = "wrong"`, 1)
 	cfg = strings.Replace(cfg, `poll_interval = "0s"`, `poll_interval = "500ms"`, 1) // the folder's poll
 	p := startConfig(t, "laptop", cfg)
-	waitFor(t, 20*time.Second, "the login failure shown", func() bool {
+	gittest.Eventually(t, 20*time.Second, "the login failure shown", func() bool {
 		st, ok := p.status()
 		return ok && len(st[0].Peers) == 1 && st[0].Peers[0].State == "failed" && strings.Contains(st[0].Peers[0].Detail, "password")
 	})
@@ -160,5 +160,5 @@ func TestXMPPWrongPasswordKeepsSyncingByPolling(t *testing.T) {
 	gittest.Git(t, other, "add", ".")
 	gittest.Git(t, other, "commit", "-qm", "y")
 	gittest.Git(t, other, "push", "-q")
-	waitFor(t, 15*time.Second, "the pull by polling", fileIs(dir, "y.md", "y\n"))
+	gittest.Eventually(t, 15*time.Second, "the pull by polling", fileIs(dir, "y.md", "y\n"))
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Main isolates git for the whole test binary and runs the tests. Use it as
@@ -196,4 +197,20 @@ func CommitCount(t testing.TB, dir, rev string) int {
 	var n int
 	fmt.Sscan(Git(t, dir, "rev-list", "--count", rev), &n)
 	return n
+}
+
+// Eventually polls cond every 20ms until it holds, and ends the test when it
+// still does not after limit. what names the condition in the failure.
+// Tests of real processes wait with it instead of sleeping.
+func Eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		<-tick.C
+	}
 }

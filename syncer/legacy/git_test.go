@@ -86,9 +86,9 @@ func TestCustomGitTemplatesSyncAndRefuseConflicts(t *testing.T) {
 	b := startGit(t, n, "desktop", gittest.Clone(t, remote, "b"), customGit)
 
 	a.write("notes/one two.md", "hello\n")
-	eventually(t, 30*time.Second, "add reaching the desktop", func() bool { return b.read("notes/one two.md") == "hello\n" })
+	gittest.Eventually(t, 30*time.Second, "add reaching the desktop", func() bool { return b.read("notes/one two.md") == "hello\n" })
 	os.Remove(filepath.Join(b.dir, "notes", "one two.md"))
-	eventually(t, 30*time.Second, "delete reaching the laptop", func() bool {
+	gittest.Eventually(t, 30*time.Second, "delete reaching the laptop", func() bool {
 		_, err := os.Stat(filepath.Join(a.dir, "notes", "one two.md"))
 		return os.IsNotExist(err)
 	})
@@ -104,21 +104,21 @@ func TestCustomGitTemplatesSyncAndRefuseConflicts(t *testing.T) {
 	// Both change one file: these templates cannot keep both versions, so
 	// the merge is abandoned and the user is asked, never left half done.
 	a.write("shared.md", "base\n")
-	eventually(t, 30*time.Second, "shared.md on the desktop", func() bool { return b.read("shared.md") == "base\n" })
+	gittest.Eventually(t, 30*time.Second, "shared.md on the desktop", func() bool { return b.read("shared.md") == "base\n" })
 	a.waitIdle()
 	b.waitIdle()
 	a.folder.Pause()
 	b.folder.Pause()
-	eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
+	gittest.Eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
 	a.write("shared.md", "laptop's words\n")
 	b.write("shared.md", "desktop's words\n")
 	a.folder.Resume()
-	eventually(t, 30*time.Second, "laptop pushed", func() bool {
+	gittest.Eventually(t, 30*time.Second, "laptop pushed", func() bool {
 		out, err := gittest.Run(remote, "log", "-1", "--format=%s", "main")
 		return err == nil && strings.HasPrefix(out, "autosync on laptop: edit shared.md")
 	})
 	b.folder.Resume()
-	eventually(t, 30*time.Second, "desktop needs the user", func() bool {
+	gittest.Eventually(t, 30*time.Second, "desktop needs the user", func() bool {
 		s := b.folder.Snapshot()
 		return s.State == syncer.Error && s.NeedsUser && strings.Contains(s.LastError, "both machines changed the same files")
 	})

@@ -213,7 +213,7 @@ func (m *machine) state() syncer.State { return m.folder.Snapshot().State }
 
 func (m *machine) waitIdle() {
 	m.t.Helper()
-	eventually(m.t, 30*time.Second, m.name+" idle", func() bool {
+	gittest.Eventually(m.t, 30*time.Second, m.name+" idle", func() bool {
 		s := m.folder.Snapshot()
 		return (s.State == syncer.Idle || s.State == syncer.Conflict) && s.Ahead == 0 && len(s.Pending) == 0
 	})
@@ -229,19 +229,6 @@ func (m *machine) count(kind syncer.EventKind) int {
 		}
 	}
 	return n
-}
-
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		<-tick.C
-	}
 }
 
 // tree maps every file outside .hg to its content.
@@ -269,7 +256,7 @@ func tree(t *testing.T, dir string) map[string]string {
 // uncommitted and one head, then compares the trees.
 func synced(t *testing.T, remote string, ms ...*machine) {
 	t.Helper()
-	eventually(t, 60*time.Second, "all clones at the remote's tip", func() bool {
+	gittest.Eventually(t, 60*time.Second, "all clones at the remote's tip", func() bool {
 		want := hg(t, remote, "log", "-r", "tip", "-T", "{node}")
 		for _, m := range ms {
 			if hg(t, m.dir, "log", "-r", ".", "-T", "{node}") != want {
@@ -327,7 +314,7 @@ func TestMercurialClonesSyncThroughTheTemplates(t *testing.T) {
 	}
 	for _, s := range steps {
 		s.do()
-		eventually(t, 30*time.Second, s.name+" reaching the other clone", s.check)
+		gittest.Eventually(t, 30*time.Second, s.name+" reaching the other clone", s.check)
 		synced(t, remote, a, b)
 	}
 	// Commit messages are autosync's, made by the engine from hg status.
@@ -356,7 +343,7 @@ func TestMercurialConcurrentEditKeepsBothVersions(t *testing.T) {
 
 	a.folder.Pause()
 	b.folder.Pause()
-	eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
+	gittest.Eventually(t, 5*time.Second, "both paused", func() bool { return a.state() == syncer.Paused && b.state() == syncer.Paused })
 	a.write("shared.md", "laptop's words\n")
 	b.write("shared.md", "desktop's words\n")
 	a.write("gone-there.md", "edited on the laptop\n")
@@ -396,7 +383,7 @@ func TestMercurialConcurrentEditKeepsBothVersions(t *testing.T) {
 			t.Fatalf("%s: merge marker left behind", m.name)
 		}
 	}
-	eventually(t, 10*time.Second, "conflict shown", func() bool {
+	gittest.Eventually(t, 10*time.Second, "conflict shown", func() bool {
 		return len(a.folder.Snapshot().Conflicts) == 1 && len(b.folder.Snapshot().Conflicts) == 1
 	})
 	if got := a.count(syncer.EventConflict) + b.count(syncer.EventConflict); got != 1 {
@@ -405,7 +392,7 @@ func TestMercurialConcurrentEditKeepsBothVersions(t *testing.T) {
 	// The user deletes the copy: the conflict is handled everywhere.
 	os.Remove(filepath.Join(a.dir, copies[0]))
 	synced(t, remote, a, b)
-	eventually(t, 10*time.Second, "conflict cleared", func() bool {
+	gittest.Eventually(t, 10*time.Second, "conflict cleared", func() bool {
 		return a.state() == syncer.Idle && len(b.folder.Snapshot().Conflicts) == 0
 	})
 }
@@ -423,7 +410,7 @@ func TestMercurialRemoteUnreachableThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.write("offline.md", "written on the train\n")
-	eventually(t, 20*time.Second, "laptop offline", func() bool { return a.state() == syncer.Offline })
+	gittest.Eventually(t, 20*time.Second, "laptop offline", func() bool { return a.state() == syncer.Offline })
 	if s := a.folder.Snapshot(); !strings.Contains(s.LastError, "remote unreachable") {
 		t.Fatalf("offline error does not say so: %q", s.LastError)
 	}
@@ -433,7 +420,7 @@ func TestMercurialRemoteUnreachableThenBack(t *testing.T) {
 	if err := os.Rename(away, remote); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "laptop back online", func() bool {
+	gittest.Eventually(t, 30*time.Second, "laptop back online", func() bool {
 		s := a.folder.Snapshot()
 		return s.State == syncer.Idle && s.Ahead == 0
 	})
