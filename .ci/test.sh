@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES="git prosody lua-unbound openssl xvfb dbus libglib2.0-bin x11-utils xfce4-panel dunst zenity xdotool imagemagick fonts-dejavu-core vim mercurial desktop-file-utils"
+PACKAGES="git procps systemd prosody lua-unbound openssl xvfb dbus libglib2.0-bin x11-utils xfce4-panel dunst zenity xdotool imagemagick fonts-dejavu-core vim mercurial desktop-file-utils"
 
 missing=()
 for p in $PACKAGES; do
