@@ -79,17 +79,3 @@ func describe(c vcs.Change, short bool) string {
 	}
 	return verb(c) + " " + name
 }
-
-// DeviceFromSubject returns the device named by an autosync commit subject
-// ("autosync on laptop: ..."), or "".
-func DeviceFromSubject(subject string) string {
-	rest, ok := strings.CutPrefix(subject, "autosync on ")
-	if !ok {
-		return ""
-	}
-	dev, _, ok := strings.Cut(rest, ": ")
-	if !ok {
-		return ""
-	}
-	return dev
-}

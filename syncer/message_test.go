@@ -44,7 +44,7 @@ func TestCommitMessage(t *testing.T) {
 			if n := strings.Count(body, "\n"); n != len(tt.changes) {
 				t.Errorf("body has %d lines, want one per change (%d)", n, len(tt.changes))
 			}
-			if got := DeviceFromSubject(subject); got != "laptop" {
+			if got := vcs.DeviceFromSubject(subject); got != "laptop" {
 				t.Errorf("DeviceFromSubject = %q", got)
 			}
 		})

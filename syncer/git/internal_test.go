@@ -112,8 +112,8 @@ func TestDeviceOf(t *testing.T) {
 		"fix typo":                                  "",
 		"Autosync on laptop: edit":                  "",
 	} {
-		if got := deviceOf(subject); got != want {
-			t.Errorf("deviceOf(%q) = %q, want %q", subject, got, want)
+		if got := vcs.DeviceFromSubject(subject); got != want {
+			t.Errorf("DeviceFromSubject(%q) = %q, want %q", subject, got, want)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package git
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +39,7 @@ func parseLog(out string) []vcs.Commit {
 		if len(f) < 4 {
 			continue
 		}
-		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: deviceOf(f[3])}
+		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: vcs.DeviceFromSubject(f[3])}
 		if sec, err := strconv.ParseInt(f[2], 10, 64); err == nil {
 			c.Time = time.Unix(sec, 0)
 		}
@@ -82,16 +81,6 @@ func (r *Repo) Log(ctx context.Context, n int) ([]vcs.Commit, error) {
 		return nil, fmt.Errorf("read the history: %w", err)
 	}
 	return cs, nil
-}
-
-var subjectRE = regexp.MustCompile(`^autosync on (.+?): `)
-
-// deviceOf returns DEVICE from a subject "autosync on DEVICE: ...".
-func deviceOf(subject string) string {
-	if m := subjectRE.FindStringSubmatch(subject); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // Conflicts lists the conflict copies in the working tree, tracked or not

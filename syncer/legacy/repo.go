@@ -408,25 +408,11 @@ func (r *Repo) Commit(ctx context.Context, message string) (vcs.Commit, error) {
 	r.unpushed++
 	r.mu.Unlock()
 	subject, _, _ := strings.Cut(message, "\n")
-	c := vcs.Commit{Subject: subject, Author: r.opts.Device, Device: deviceFromSubject(subject), Time: time.Now()}
+	c := vcs.Commit{Subject: subject, Author: r.opts.Device, Device: vcs.DeviceFromSubject(subject), Time: time.Now()}
 	if head, err := r.head(ctx); err == nil {
 		c.Hash = head
 	}
 	return c, nil
-}
-
-// deviceFromSubject returns the device named by an autosync commit subject
-// ("autosync on laptop: ..."), or "".
-func deviceFromSubject(subject string) string {
-	rest, ok := strings.CutPrefix(subject, "autosync on ")
-	if !ok {
-		return ""
-	}
-	dev, _, ok := strings.Cut(rest, ": ")
-	if !ok {
-		return ""
-	}
-	return dev
 }
 
 // head is the id of the current revision, "" for tools autosync does not
@@ -786,7 +772,7 @@ func (r *Repo) hgLog(ctx context.Context, revset string, n int) ([]vcs.Commit, e
 		if len(f) != 5 {
 			continue
 		}
-		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: deviceFromSubject(f[3])}
+		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: vcs.DeviceFromSubject(f[3])}
 		if secs, err := strconv.ParseInt(strings.Fields(f[2] + " 0")[0], 10, 64); err == nil {
 			c.Time = time.Unix(secs, 0)
 		}
@@ -809,7 +795,7 @@ func (r *Repo) gitLog(ctx context.Context, n int, rev string) ([]vcs.Commit, err
 		if len(f) != 4 {
 			continue
 		}
-		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: deviceFromSubject(f[3])}
+		c := vcs.Commit{Hash: f[0], Author: f[1], Subject: f[3], Device: vcs.DeviceFromSubject(f[3])}
 		if secs, err := strconv.ParseInt(f[2], 10, 64); err == nil {
 			c.Time = time.Unix(secs, 0)
 		}

@@ -92,3 +92,17 @@ func ParseConflictName(rel string) (orig, device string, when time.Time, ok bool
 	}
 	return dir + m[1] + m[5], m[2], t, true
 }
+
+// DeviceFromSubject returns the device named by an autosync commit subject
+// ("autosync on laptop: ..."), or "".
+func DeviceFromSubject(subject string) string {
+	rest, ok := strings.CutPrefix(subject, "autosync on ")
+	if !ok {
+		return ""
+	}
+	dev, _, ok := strings.Cut(rest, ": ")
+	if !ok {
+		return ""
+	}
+	return dev
+}
