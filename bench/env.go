@@ -107,6 +107,20 @@ func (w *world) clone(remote, name string) (string, error) {
 	return dir, nil
 }
 
+// pipeline makes a second bare remote with two clones of it, on which the
+// by-hand git pipeline runs beside the engine.
+func (w *world) pipeline() (c, d string, err error) {
+	remote, err := w.remote("pipeline")
+	if err != nil {
+		return "", "", err
+	}
+	if c, err = w.clone(remote, "c"); err != nil {
+		return "", "", err
+	}
+	d, err = w.clone(remote, "d")
+	return c, d, err
+}
+
 // gitOut runs git in dir and returns its trimmed output.
 func gitOut(dir string, args ...string) (string, error) {
 	out, err := gittest.Run(dir, args...)

@@ -48,15 +48,7 @@ func benchLatency(ctx context.Context, w *world, o opts) error {
 	}
 	defer rw.close()
 
-	remote2, err := w.remote("pipeline")
-	if err != nil {
-		return err
-	}
-	dirC, err := w.clone(remote2, "c")
-	if err != nil {
-		return err
-	}
-	dirD, err := w.clone(remote2, "d")
+	dirC, dirD, err := w.pipeline()
 	if err != nil {
 		return err
 	}

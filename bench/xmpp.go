@@ -57,15 +57,7 @@ func benchXMPP(ctx context.Context, w *world, o opts) error {
 	if err != nil {
 		return err
 	}
-	remote2, err := w.remote("pipeline")
-	if err != nil {
-		return err
-	}
-	dirC, err := w.clone(remote2, "c")
-	if err != nil {
-		return err
-	}
-	dirD, err := w.clone(remote2, "d")
+	dirC, dirD, err := w.pipeline()
 	if err != nil {
 		return err
 	}
