@@ -282,15 +282,21 @@ func (f *Folder) startup(ctx, opCtx context.Context) {
 		f.remoteURL = url
 		f.update(func(s *Snapshot) { s.Remote = url })
 	}
-	f.refresh(opCtx, true)
 	f.markDirty()
 	f.needPull = true // a first fetch always: catch up with what others pushed
 	if f.paused {
+		f.refresh(opCtx, true)
 		f.setState(Paused, "paused")
 		return
 	}
 	f.commitAt = time.Now() // commit at once, no quiet period for old changes
 	f.work(ctx, opCtx, true)
+	if f.head == "" {
+		// The first cycle stopped before it settled (offline, or the
+		// repository needs the user): show what is known all the same.
+		// A cycle that settled has read all this already.
+		f.refresh(opCtx, true)
+	}
 }
 
 // hint takes a watcher batch: the paths changed (or may have).
